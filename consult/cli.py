@@ -1,0 +1,83 @@
+"""flask commands: demo, users."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import Commune, User, Workshop
+from consult.services import unit_of_work
+from consult.services.workshops import create_workshop, open_workshop
+
+DEMO_EMAIL = "facilitator@demo.tashawur.ma"
+DEMO_PASSWORD = "ait-amira-2024"
+DEMO_TITLE = "ورشة الإعداد المشترك لبرنامج انفتاح جماعة أيت عميرة"
+
+
+def ensure_demo(password: str = DEMO_PASSWORD) -> tuple[Workshop, User]:
+    """The demo commune, its facilitator and the open Ait Amira workshop; running it again changes nothing else."""
+    commune = db.session.scalar(select(Commune).where(Commune.name_fr == "Ait Amira"))
+    if commune is None:
+        commune = Commune(
+            name_ar="جماعة أيت عميرة", name_fr="Ait Amira", province="Chtouka Ait Baha", region="Souss-Massa"
+        )
+        db.session.add(commune)
+    user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    if user is None:
+        user = User(commune=commune, email=DEMO_EMAIL, name="Facilitatrice IMPACT", role="facilitator")
+        db.session.add(user)
+    user.set_password(password)
+    db.session.flush()
+    workshop = db.session.scalar(
+        select(Workshop).where(Workshop.commune_id == commune.id, Workshop.title == DEMO_TITLE)
+    )
+    if workshop is None:
+        workshop = create_workshop(
+            user, title=DEMO_TITLE, workshop_date=date(2024, 4, 15), venue="مقر جماعة أيت عميرة", language="ar"
+        )
+        db.session.flush()
+    if workshop.status == "draft":
+        open_workshop(workshop, user)
+    return workshop, user
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("demo")
+    @click.option("--password", default=DEMO_PASSWORD, show_default=True, help="The demo facilitator's password.")
+    def demo(password: str) -> None:
+        """Create (once) the demo commune, facilitator and the open Ait Amira workshop."""
+        with unit_of_work():
+            workshop, user = ensure_demo(password)
+            code = workshop.code
+        base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+        click.echo(f"join code: {code}")
+        click.echo(f"facilitator login: {user.email} / {password}")
+        click.echo(f"phone:  {base}/j/{code}")
+        click.echo(f"board:  {base}/w/{code}/board")
+        click.echo(f"login:  {base}/login")
+
+    users = click.Group("users", help="Manage facilitator and staff accounts.")
+    app.cli.add_command(users)
+
+    @users.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--commune", "commune_name", required=True, help="The commune's French name; created if new.")
+    @click.option("--role", type=click.Choice(User.ROLES), default="facilitator", show_default=True)
+    @click.password_option()
+    def create_user(email: str, name: str, commune_name: str, role: str, password: str) -> None:
+        """Create a user of a commune."""
+        with unit_of_work():
+            if db.session.scalar(select(User).where(User.email == email)):
+                raise click.ClickException(f"{email} already exists")
+            commune = db.session.scalar(select(Commune).where(Commune.name_fr == commune_name))
+            if commune is None:
+                commune = Commune(name_ar=commune_name, name_fr=commune_name)
+            user = User(commune=commune, email=email, name=name, role=role)
+            user.set_password(password)
+            db.session.add(user)
+        click.echo(f"created {role} {email}")

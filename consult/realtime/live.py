@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import g, request, session
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from consult.extensions import db
+from consult.models import Participant, User, Workshop
+from consult.payloads import item_payload, participant_payload, participation_counts, workshop_payload
+from consult.realtime.channels import workshop_channel
+from consult.services import ServiceError, unit_of_work
+from consult.services.errors import forbidden, invalid
+from consult.services.events import events_since
+from consult.services.items import group_items, post_item
+from consult.services.participants import choose_group, find_group, participant_by_token
+from consult.services.text import ID_MAX
+from consult.services.workshops import check_facilitator, find_workshop
+from consult.web import forget_request_state
+
+log = logging.getLogger(__name__)
+SYNC_LIMIT = 1000
+
+
+@dataclass
+class Connection:
+    """Who is at the other end of a socket: fixed at connect time."""
+
+    workshop_id: int
+    participant_id: int | None = None
+    user_id: int | None = None
+    locale: str | None = None
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.user_id is not None
+
+
+# sid -> Connection, for the sockets of this process (sticky sessions keep a socket on one process).
+connections: dict[str, Connection] = {}
+
+
+def use_locale(locale: str | None) -> None:
+    """Speak the connection's language (asked at connect time) in this handler."""
+    g.locale = locale
+    refresh()  # Flask-Babel caches the locale on the context
+
+
+def refuse(error: ServiceError) -> dict[str, Any]:
+    return {"ok": False, "error": error.as_dict()}
+
+
+def _identify(auth: dict[str, Any]) -> Connection:
+    token = auth.get("token")
+    if token is not None:
+        participant = participant_by_token(token)
+        if participant is None:
+            raise forbidden(_("This link has expired. Join the workshop again."))
+        return Connection(workshop_id=participant.workshop_id, participant_id=participant.id)
+    workshop = find_workshop(auth.get("workshop") if isinstance(auth.get("workshop"), str) else "")
+    if auth.get("role") != "participant" and current_user.is_authenticated:
+        check_facilitator(workshop, current_user)
+        return Connection(workshop_id=workshop.id, user_id=current_user.id)
+    participant = participant_by_token(session.get("participants", {}).get(workshop.code), workshop)
+    if participant is None:
+        raise forbidden(_("Join the workshop first."))
+    return Connection(workshop_id=workshop.id, participant_id=participant.id)
+
+
+def live_event(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Load the connection, check the payload is an object, run the handler in one unit of work, ack."""
+
+    @wraps(handler)
+    def wrapper(self: LiveNamespace, data: Any = None, *extra: Any) -> dict[str, Any]:
+        conn = connections.get(request.sid)
+        if conn is None:
+            return refuse(forbidden())
+        use_locale(conn.locale)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict) or extra:
+            return refuse(invalid(_("The request must be an object.")))
+        try:
+            with unit_of_work():
+                workshop = db.session.get(Workshop, conn.workshop_id)
+                participant = db.session.get(Participant, conn.participant_id) if conn.participant_id else None
+                user = db.session.get(User, conn.user_id) if conn.user_id else None
+                if workshop is None or (conn.participant_id and participant is None):
+                    raise forbidden()
+                return handler(self, data, workshop=workshop, participant=participant, user=user)
+        except ServiceError as error:
+            return refuse(error)
+        except Exception:
+            log.exception("live event %s failed", handler.__name__)
+            return refuse(ServiceError("invalid", _("Something went wrong. Try again.")))
+
+    return wrapper
+
+
+class LiveNamespace(Namespace):
+    """/live: participants, facilitators and the board of one workshop."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        if auth is not None and not isinstance(auth, dict):
+            raise ConnectionRefusedError(invalid(_("The request must be an object.")).as_dict())
+        auth = auth or {}
+        forget_request_state()
+        locale = auth.get("lang") if isinstance(auth.get("lang"), str) else None
+        use_locale(locale)
+        try:
+            conn = _identify(auth)
+        except ServiceError as error:
+            raise ConnectionRefusedError(error.as_dict()) from None
+        conn.locale = locale
+        connections[request.sid] = conn
+        join_room(workshop_channel(conn.workshop_id))
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        connections.pop(request.sid, None)
+
+    @live_event
+    def on_state(self, data, *, workshop, participant, user):
+        """Everything a screen needs to draw itself: the workshop, its visible items, counts, and who I am."""
+        seq = workshop.last_seq
+        return {
+            "ok": True,
+            "seq": seq,
+            "workshop": workshop_payload(workshop),
+            "items": [item_payload(i) for i in group_items(workshop)],
+            "counts": participation_counts(workshop),
+            "me": participant_payload(participant) if participant else {"facilitator": True},
+        }
+
+    @live_event
+    def on_join_group(self, data, *, workshop, participant, user):
+        group = (
+            choose_group(participant, data.get("group_id"))
+            if participant
+            else find_group(workshop, data.get("group_id"))
+        )
+        seq = workshop.last_seq
+        return {
+            "ok": True,
+            "seq": seq,
+            "group_id": group.id,
+            "items": [item_payload(i) for i in group_items(workshop, group.id)],
+        }
+
+    @live_event
+    def on_post(self, data, *, workshop, participant, user):
+        if participant is None:
+            raise forbidden(_("Facilitators post through scribe mode."))
+        item, _created = post_item(
+            workshop,
+            participant,
+            group_id=data.get("group_id"),
+            kind=data.get("kind"),
+            text=data.get("text"),
+            client_id=data.get("client_id"),
+            parent_id=data.get("parent_id"),
+        )
+        return {"ok": True, "item": item_payload(item), "seq": item.seq}
+
+    @live_event
+    def on_sync(self, data, *, workshop, participant, user):
+        since = data.get("since", 0)
+        if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= ID_MAX:
+            raise invalid(_("“since” must be a whole number."), "since")
+        events = events_since(workshop, since, SYNC_LIMIT)
+        # The last event sent, not last_seq read afterwards: an event committed in between must not be skipped.
+        seq = events[-1].seq if events else min(since, workshop.last_seq)
+        return {
+            "ok": True,
+            "seq": seq,
+            "events": [e.as_message() for e in events],
+            "more": len(events) == SYNC_LIMIT,
+        }

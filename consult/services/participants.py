@@ -1,0 +1,103 @@
+"""Joining a workshop without an account, and choosing a group."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import Group, Participant, Workshop
+from consult.models.base import utcnow
+from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, hash_token
+from consult.payloads import participation_counts
+from consult.services.errors import ServiceError, invalid, not_found
+from consult.services.events import lock_workshop, record_event
+from consult.services.text import as_id, choice, clean_text, get_by_id
+
+NICKNAME_MAX = 40
+
+
+def require_open(workshop: Workshop) -> None:
+    if workshop.status == "draft":
+        raise ServiceError("closed", _l("This workshop has not started yet."))
+    if workshop.status == "closed":
+        raise ServiceError("closed", _l("This workshop is closed."))
+
+
+def join_workshop(
+    workshop: Workshop,
+    *,
+    consent: object,
+    nickname: object = None,
+    category: object = None,
+    gender: object = None,
+    age_band: object = None,
+) -> tuple[Participant, str]:
+    """A new participant and the secret token that identifies them; only the token's hash is stored."""
+    require_open(workshop)
+    if consent is not True:
+        raise invalid(_l("Please read the notice on your data and accept it to join."), "consent")
+    participant = Participant(
+        workshop_id=workshop.id,
+        nickname=clean_text(nickname, field="nickname", max_length=NICKNAME_MAX, required=False, multiline=False),
+        category=choice(category, CATEGORIES, field="category"),
+        gender=choice(gender, GENDERS, field="gender"),
+        age_band=choice(age_band, AGE_BANDS, field="age_band"),
+        consented_at=utcnow(),
+    )
+    token = secrets.token_urlsafe(32)
+    participant.token_hash = hash_token(token)
+    lock_workshop(workshop)
+    db.session.add(participant)
+    db.session.flush()
+    record_event(
+        workshop,
+        "participant.joined",
+        {"participant_id": participant.id, "group_id": None, "counts": participation_counts(workshop)},
+        participant=participant,
+    )
+    return participant, token
+
+
+def participant_by_token(token: object, workshop: Workshop | None = None) -> Participant | None:
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    query = select(Participant).where(Participant.token_hash == hash_token(token))
+    if workshop is not None:
+        query = query.where(Participant.workshop_id == workshop.id)
+    return db.session.scalar(query)
+
+
+def find_group(workshop: Workshop, group_id: object) -> Group:
+    """A group of this workshop; another workshop's group is as good as unknown."""
+    number = as_id(group_id)
+    if number is None:
+        raise invalid(_l("Choose a group."), "group_id")
+    group = get_by_id(Group, number)
+    if group is None or group.workshop_id != workshop.id:
+        raise not_found(_l("This group does not exist in this workshop."))
+    return group
+
+
+def choose_group(participant: Participant, group_id: object) -> Group:
+    """Put the participant in a group of their workshop."""
+    workshop = participant.workshop
+    group = find_group(workshop, group_id)
+    if participant.group_id == group.id:
+        return group
+    require_open(workshop)
+    lock_workshop(workshop)
+    previous = participant.group_id
+    participant.group_id = group.id
+    db.session.flush()
+    data: dict[str, Any] = {
+        "participant_id": participant.id,
+        "group_id": group.id,
+        "previous_group_id": previous,
+        "counts": participation_counts(workshop),
+    }
+    record_event(workshop, "participant.group_chosen", data, participant=participant)
+    return group

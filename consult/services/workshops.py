@@ -1,0 +1,201 @@
+"""Creating, preparing, opening and closing workshops."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from consult.extensions import db
+from consult.models import Group, Item, Theme, User, Workshop
+from consult.models.base import utcnow
+from consult.payloads import workshop_payload
+from consult.services.errors import ServiceError, forbidden, invalid, not_found
+from consult.services.events import record_event
+from consult.services.text import clean_text
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read off a projector must not be mistyped.
+CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+CODE_LENGTH = 6
+LANGUAGES = ("ar", "fr", "en")
+MAX_THEMES = 12
+
+DEFAULT_THEMES = (
+    ("environment", _l("Environment"), "#2e7d32", "leaf"),
+    ("communication", _l("Communication"), "#1565c0", "megaphone"),
+    ("digitalization", _l("Digitalization"), "#6a1b9a", "device"),
+)
+DEFAULT_PRINCIPLES = (_l("Citizen participation"), _l("Transparency"), _l("Digitalization"))
+PALETTE = ("#2e7d32", "#1565c0", "#6a1b9a", "#c62828", "#ef6c00", "#00838f", "#5d4037", "#ad1457")
+
+
+def new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not db.session.scalar(select(Workshop.id).where(Workshop.code == code)):
+            return code
+
+
+def normalize_code(code: str) -> str:
+    """Codes are typed on phones: accept lower case, spaces and dashes."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())[:16]
+
+
+def find_workshop(code: str) -> Workshop:
+    workshop = db.session.scalar(select(Workshop).where(Workshop.code == normalize_code(code)))
+    if workshop is None:
+        raise not_found(_l("No workshop has this code. Check the code on the screen."))
+    return workshop
+
+
+def default_axes(language: str) -> tuple[list[str], list[str]]:
+    """The Ait Amira axes and principles, in the workshop's language."""
+    with force_locale(language):
+        return [str(t[1]) for t in DEFAULT_THEMES], [str(p) for p in DEFAULT_PRINCIPLES]
+
+
+def check_facilitator(workshop: Workshop, user: User) -> None:
+    """A facilitator acts only on the workshops of their own commune."""
+    if not user.can_facilitate or user.commune_id != workshop.commune_id:
+        raise forbidden()
+
+
+def _clean_lines(lines: list[str], *, field: str, max_items: int) -> list[str]:
+    names = []
+    for line in lines:
+        name = clean_text(line, field=field, max_length=120, required=False, multiline=False)
+        if name and name not in names:
+            names.append(name)
+    if len(names) > max_items:
+        raise invalid(_l("At most %(max)d entries.", max=max_items), field)
+    return names
+
+
+def create_workshop(
+    user: User,
+    *,
+    title: str,
+    workshop_date: date | None = None,
+    venue: str | None = None,
+    language: str = "ar",
+    axes: list[str] | None = None,
+    principles: list[str] | None = None,
+) -> Workshop:
+    """A draft workshop of the user's commune; without axes it gets the three Ait Amira axes."""
+    if not user.can_facilitate:
+        raise forbidden()
+    if language not in LANGUAGES:
+        raise invalid(_l("This choice is not valid."), "language")
+    workshop = Workshop(
+        commune_id=user.commune_id,
+        created_by_id=user.id,
+        title=clean_text(title, field="title", max_length=200, multiline=False),
+        date=workshop_date,
+        venue=clean_text(venue, field="venue", max_length=200, required=False, multiline=False),
+        language=language,
+        code=new_code(),
+        status="draft",
+    )
+    default_names, default_principles = default_axes(language)
+    workshop.principles = _clean_lines(
+        default_principles if principles is None else principles, field="principles", max_items=MAX_THEMES
+    )
+    db.session.add(workshop)
+    set_axes(workshop, user, default_names if axes is None else axes)
+    return workshop
+
+
+def set_axes(workshop: Workshop, user: User, names: list[str]) -> None:
+    """Rename, add and remove axes in order; each axis has one group. An axis with items cannot be removed."""
+    check_facilitator(workshop, user)
+    names = _clean_lines(names, field="axes", max_items=MAX_THEMES)
+    if not names:
+        raise invalid(_l("A workshop needs at least one axis."), "axes")
+    themes = list(workshop.themes)
+    with force_locale(workshop.language):
+        keys = {str(t[1]): t for t in DEFAULT_THEMES}
+    for position, name in enumerate(names):
+        if position < len(themes):
+            theme = themes[position]
+            if theme.name != name:
+                theme.name, theme.key = name, None
+        else:
+            builtin = keys.get(name)
+            theme = Theme(
+                workshop=workshop,
+                key=builtin[0] if builtin else None,
+                name=name,
+                color=builtin[2] if builtin else PALETTE[position % len(PALETTE)],
+                icon=builtin[3] if builtin else None,
+                position=position,
+            )
+            db.session.add(theme)
+            db.session.add(Group(workshop=workshop, theme=theme, position=position))
+    for theme in themes[len(names) :]:
+        if workshop.id and db.session.scalar(
+            select(func.count(Item.id)).join(Group, Item.group_id == Group.id).where(Group.theme_id == theme.id)
+        ):
+            raise invalid(_l("The axis “%(name)s” already has items and cannot be removed.", name=theme.name), "axes")
+        workshop.themes.remove(theme)
+        for group in list(theme.groups):
+            workshop.groups.remove(group)
+
+
+def update_workshop(
+    workshop: Workshop,
+    user: User,
+    *,
+    title: str,
+    workshop_date: date | None,
+    venue: str | None,
+    language: str,
+    axes: list[str],
+    principles: list[str],
+) -> None:
+    check_facilitator(workshop, user)
+    if workshop.status == "closed":
+        raise ServiceError("closed", _l("This workshop is closed."))
+    if language not in LANGUAGES:
+        raise invalid(_l("This choice is not valid."), "language")
+    workshop.title = clean_text(title, field="title", max_length=200, multiline=False)
+    workshop.date = workshop_date
+    workshop.venue = clean_text(venue, field="venue", max_length=200, required=False, multiline=False)
+    workshop.language = language
+    workshop.principles = _clean_lines(principles, field="principles", max_items=MAX_THEMES)
+    set_axes(workshop, user, axes)
+    if workshop.status == "open":
+        record_event(workshop, "workshop.updated", workshop_payload(workshop), user=user)
+
+
+def open_workshop(workshop: Workshop, user: User) -> None:
+    """Participants can join and post once the workshop is open."""
+    check_facilitator(workshop, user)
+    if workshop.status == "open":
+        return
+    workshop.status = "open"
+    workshop.opened_at = workshop.opened_at or utcnow()
+    workshop.closed_at = None
+    db.session.flush()
+    record_event(workshop, "workshop.opened", {"status": "open"}, user=user)
+
+
+def close_workshop(workshop: Workshop, user: User) -> None:
+    check_facilitator(workshop, user)
+    if workshop.status == "closed":
+        return
+    if workshop.status == "draft":
+        raise invalid(_l("A draft workshop cannot be closed."))
+    workshop.status = "closed"
+    workshop.closed_at = utcnow()
+    record_event(workshop, "workshop.closed", {"status": "closed"}, user=user)
+
+
+def workshops_of(user: User) -> list[Workshop]:
+    return list(
+        db.session.scalars(
+            select(Workshop).where(Workshop.commune_id == user.commune_id).order_by(Workshop.created_at.desc())
+        )
+    )

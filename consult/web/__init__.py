@@ -1,0 +1,92 @@
+"""HTTP transport: blueprints, forms and pages. Form POSTs call the same services as the sockets."""
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import get_locale, refresh
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from consult.extensions import db, login_manager
+from consult.models import User
+
+RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str):
+    if wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    from consult.web import api, auth, facilitate, participate
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(participate.bp)
+    app.register_blueprint(facilitate.bp)
+    app.register_blueprint(api.bp)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    @app.context_processor
+    def page_language():
+        lang = str(get_locale() or "ar")
+        return {"lang": lang, "dir": text_direction(lang), "languages": app.config["LANGUAGES"]}
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return error_response(404, "not_found", _("This page does not exist."))
+
+    @app.errorhandler(405)
+    def not_allowed(_e):
+        return error_response(405, "invalid", _("This request is not allowed here."))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return error_response(413, "invalid", _("This request is too large."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_e):
+        return error_response(400, "invalid", _("This form has expired. Go back, reload the page and try again."))
+
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return error_response(400, "invalid", _("This request is not valid."))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        db.session.rollback()
+        return error_response(500, "error", _("Something went wrong. Try again."))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; "
+            "script-src 'self'; "
+            "connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        )
+        return response
+
+    app.before_request(forget_request_state)
+
+
+def forget_request_state() -> None:
+    """Start each request (or socket connect) without the previous one's user and language.
+
+    A fresh app context per request makes this a no-op in production; tests share one context.
+    """
+    for name in ("_login_user", "locale", "workshop_language"):
+        g.pop(name, None)
+    refresh()

@@ -1,0 +1,163 @@
+"""The facilitator's pages: workshops of the commune, preparing one, opening it, and the projector board."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from consult.models import Workshop
+from consult.payloads import participation_counts
+from consult.services import ServiceError, unit_of_work
+from consult.services.items import group_items
+from consult.services.workshops import (
+    check_facilitator,
+    close_workshop,
+    create_workshop,
+    default_axes,
+    find_workshop,
+    open_workshop,
+    update_workshop,
+    workshops_of,
+)
+from consult.web.participate import join_url, nest_items, options
+
+bp = Blueprint("facilitate", __name__)
+LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+
+
+class WorkshopForm(FlaskForm):
+    title = StringField(_l("Title"))
+    date = DateField(_l("Date"), validators=[Optional()])
+    venue = StringField(_l("Venue"))
+    language = SelectField(_l("Language of the workshop"), choices=options(LANGUAGE_NAMES))
+    axes = TextAreaField(_l("Axes, one per line (each axis gets its own group)"))
+    principles = TextAreaField(_l("Principles, one per line"))
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line for line in (text or "").splitlines() if line.strip()]
+
+
+def _workshop_for_facilitator(code: str) -> Workshop:
+    try:
+        workshop = find_workshop(code)
+        check_facilitator(workshop, current_user)
+    except ServiceError:
+        abort(404)  # another commune's workshop is not even acknowledged
+    g.workshop_language = workshop.language
+    return workshop
+
+
+def _apply_error(form: WorkshopForm, error: ServiceError) -> None:
+    field = getattr(form, error.field or "", None)
+    (field.errors if field is not None and hasattr(field, "errors") else form.form_errors).append(str(error.message))
+
+
+@bp.route("/facilitate/")
+@login_required
+def index():
+    """The workshops of the facilitator's commune."""
+    return render_template("facilitate/index.html", workshops=workshops_of(current_user))
+
+
+@bp.route("/facilitate/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Create a workshop, with the Ait Amira axes and principles filled in."""
+    form = WorkshopForm()
+    if not form.is_submitted():
+        axes, principles = default_axes(form.language.data or "ar")
+        form.axes.data, form.principles.data = "\n".join(axes), "\n".join(principles)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                workshop = create_workshop(
+                    current_user,
+                    title=form.title.data,
+                    workshop_date=form.date.data,
+                    venue=form.venue.data,
+                    language=form.language.data,
+                    axes=_lines(form.axes.data),
+                    principles=_lines(form.principles.data),
+                )
+                code = workshop.code
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            return redirect(url_for(".workshop", code=code))
+    return render_template("facilitate/edit.html", form=form, workshop=None)
+
+
+@bp.route("/facilitate/<code>", methods=["GET", "POST"])
+@login_required
+def workshop(code: str):
+    """One workshop: its settings, join code, QR code, and the open and close buttons."""
+    found = _workshop_for_facilitator(code)
+    form = WorkshopForm(obj=found)
+    if not form.is_submitted():
+        form.axes.data = "\n".join(t.name for t in found.themes)
+        form.principles.data = "\n".join(found.principles or [])
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                update_workshop(
+                    found,
+                    current_user,
+                    title=form.title.data,
+                    workshop_date=form.date.data,
+                    venue=form.venue.data,
+                    language=form.language.data,
+                    axes=_lines(form.axes.data),
+                    principles=_lines(form.principles.data),
+                )
+        except ServiceError as error:
+            _apply_error(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".workshop", code=found.code))
+    return render_template(
+        "facilitate/edit.html",
+        form=form,
+        workshop=found,
+        join_url=join_url(found),
+        counts=participation_counts(found),
+    )
+
+
+@bp.route("/facilitate/<code>/<any(open, close):action>", methods=["POST"])
+@login_required
+def change_status(code: str, action: str):
+    """Open or close the workshop."""
+    found = _workshop_for_facilitator(code)
+    if FlaskForm().validate_on_submit():
+        try:
+            with unit_of_work():
+                (open_workshop if action == "open" else close_workshop)(found, current_user)
+        except ServiceError as error:
+            flash(str(error.message), "error")
+    return redirect(url_for(".workshop", code=code))
+
+
+@bp.route("/w/<code>/board")
+@login_required
+def board(code: str):
+    """The projector board: one column per group, live."""
+    found = _workshop_for_facilitator(code)
+    columns = []
+    items = group_items(found)
+    for group in found.groups:
+        mine = [i for i in items if i.group_id == group.id]
+        problems, loose = nest_items(mine)
+        columns.append({"group": group, "problems": problems, "loose": loose, "count": len(mine)})
+    return render_template(
+        "board.html",
+        workshop=found,
+        columns=columns,
+        join_url=join_url(found),
+        counts=participation_counts(found),
+    )

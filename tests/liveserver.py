@@ -1,0 +1,209 @@
+"""A real Tashawur server process on a free loopback port, for the server, browser and scale-out tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def flask_cli(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@dataclass
+class LiveServer:
+    url: str
+    code: str
+    email: str
+    password: str
+    process: subprocess.Popen
+    env: dict[str, str] = field(repr=False)
+    log_path: Path = field(repr=False)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_size(self) -> int:
+        """Where the log ends now: pass it to log_since() to read only what a test added."""
+        return self.log_path.stat().st_size
+
+    def log_since(self, offset: int) -> str:
+        with self.log_path.open("rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def rss_kib(self) -> int | None:
+        """The server process's resident memory (VmRSS, KiB), on Linux while it runs."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        return int(found.group(1)) if found else None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def prepare_database(
+    database_url: str, extra_env: dict[str, str] | None = None
+) -> tuple[dict[str, str], str, str, str]:
+    """Create the schema with migrations and the demo workshop; returns (env, code, email, password)."""
+    env = {**os.environ, "DATABASE_URL": database_url, "FLASK_CONFIG": "development", **(extra_env or {})}
+    flask_cli(env, "db", "upgrade")
+    out = flask_cli(env, "demo")
+    code = re.search(r"join code: (\w+)", out).group(1)
+    email, password = re.search(r"facilitator login: (\S+) / (\S+)", out).groups()
+    return env, code, email, password
+
+
+def clone_sqlite(prepared: tuple[dict[str, str], str, str, str], path: Path) -> tuple[dict[str, str], str, str, str]:
+    """Copy a prepared SQLite database (schema + demo) to path: much faster than migrating again for each server."""
+    source = prepared[0]["DATABASE_URL"].removeprefix("sqlite:///")
+    src, dst = sqlite3.connect(source), sqlite3.connect(path)
+    try:
+        src.backup(dst)  # a consistent copy, WAL included
+    finally:
+        src.close()
+        dst.close()
+    env = {**prepared[0], "DATABASE_URL": f"sqlite:///{path}"}
+    return (env, *prepared[1:])
+
+
+def start_server(
+    tmp_path: Path,
+    *,
+    async_mode: str = "gevent",
+    database_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    prepared: tuple[dict[str, str], str, str, str] | None = None,
+) -> LiveServer:
+    """Start `python app.py` and wait until it answers."""
+    database_url = database_url or f"sqlite:///{tmp_path / 'live.sqlite'}"
+    env, code, email, password = prepared or prepare_database(database_url, extra_env)
+    for _attempt in range(3):
+        port = free_port()
+        run_env = {**env, "PORT": str(port), "HOST": "127.0.0.1", "CONSULT_ASYNC_MODE": async_mode}
+        log_path = tmp_path / f"server-{port}.log"
+        with log_path.open("w") as log_file:  # the child keeps its own copy of the descriptor
+            process = subprocess.Popen(
+                [sys.executable, "app.py"], cwd=ROOT, env=run_env, stdout=log_file, stderr=subprocess.STDOUT
+            )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            try:
+                if requests.get(url + "/", timeout=1).status_code == 200:
+                    return LiveServer(url, code, email, password, process, run_env, log_path)
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        else:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+        if "Address already in use" not in log_path.read_text():  # another process took the free port: try again
+            raise RuntimeError(f"server exited:\n{log_path.read_text()}")
+    raise RuntimeError(f"server could not find a free port:\n{log_path.read_text()}")
+
+
+def facilitator_session(server: LiveServer) -> requests.Session:
+    """An HTTP session logged in as the demo facilitator through the /login form."""
+    session = requests.Session()
+    form = session.get(f"{server.url}/login", timeout=10)
+    form.raise_for_status()
+    done = session.post(
+        f"{server.url}/login",
+        data={"email": server.email, "password": server.password, "csrf_token": csrf_token(form.text)},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if done.status_code != 302:
+        raise RuntimeError(f"facilitator login failed: {done.status_code}")
+    return session
+
+
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    if found is None:
+        raise RuntimeError("no csrf_token in the form")
+    return found.group(1)
+
+
+def create_open_workshop(
+    server: LiveServer, session: requests.Session, title: str, axes: tuple[str, ...] = ("Eau", "Routes", "Écoles")
+) -> str:
+    """Create a workshop through /facilitate/new, open it through /facilitate/<code>/open; returns its code."""
+    form = session.get(f"{server.url}/facilitate/new", timeout=10)
+    form.raise_for_status()
+    created = session.post(
+        f"{server.url}/facilitate/new",
+        data={
+            "csrf_token": csrf_token(form.text),
+            "title": title,
+            "date": "",
+            "venue": "",
+            "language": "fr",
+            "axes": "\n".join(axes),
+            "principles": "Transparence",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    found = re.search(r"/facilitate/(\w+)$", created.headers.get("Location", ""))
+    if created.status_code != 302 or found is None:
+        raise RuntimeError(f"creating a workshop failed: {created.status_code}")
+    code = found.group(1)
+    page = session.get(f"{server.url}/facilitate/{code}", timeout=10)
+    opened = session.post(
+        f"{server.url}/facilitate/{code}/open",
+        data={"csrf_token": csrf_token(page.text)},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if opened.status_code != 302:
+        raise RuntimeError(f"opening {code} failed: {opened.status_code}")
+    state = requests.get(f"{server.url}/api/v1/workshops/{code}", timeout=10)
+    if state.status_code != 200 or state.json().get("status") != "open":
+        raise RuntimeError(f"{code} is not open: {state.status_code} {state.text[:200]}")
+    return code

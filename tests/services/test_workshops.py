@@ -1,0 +1,94 @@
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import WorkshopEvent
+from consult.services import ServiceError, unit_of_work
+from consult.services.items import post_item
+from consult.services.workshops import (
+    CODE_ALPHABET,
+    close_workshop,
+    create_workshop,
+    find_workshop,
+    open_workshop,
+    set_axes,
+)
+from tests.conftest import make_facilitator, make_participant, make_workshop
+
+
+def test_new_workshop_has_the_ait_amira_axes_and_principles_in_its_language(facilitator):
+    with unit_of_work():
+        workshop = create_workshop(facilitator, title="Atelier", language="fr")
+    assert workshop.status == "draft"
+    assert [t.key for t in workshop.themes] == ["environment", "communication", "digitalization"]
+    assert len(workshop.groups) == 3 and [g.theme for g in workshop.groups] == workshop.themes
+    with force_locale("fr"):
+        from consult.services.workshops import default_axes
+
+        assert [t.name for t in workshop.themes] == default_axes("fr")[0]
+    assert len(workshop.principles) == 3
+
+
+def test_codes_are_six_unambiguous_characters_and_found_however_typed(facilitator):
+    codes = {make_workshop(facilitator).code for _ in range(5)}
+    assert len(codes) == 5
+    for code in codes:
+        assert len(code) == 6 and set(code) <= set(CODE_ALPHABET)
+        assert not set(code) & set("0O1IL")
+    code = codes.pop()
+    assert find_workshop(f" {code[:3].lower()}-{code[3:]} ").code == code
+
+
+def test_axes_can_be_renamed_added_and_removed(workshop, facilitator):
+    with unit_of_work():
+        set_axes(workshop, facilitator, ["البيئة والنظافة", "التواصل", "الرقمنة", "الشباب"])
+    assert [t.name for t in workshop.themes] == ["البيئة والنظافة", "التواصل", "الرقمنة", "الشباب"]
+    assert len(workshop.groups) == 4
+    with unit_of_work():
+        set_axes(workshop, facilitator, ["البيئة والنظافة"])
+    assert [t.name for t in workshop.themes] == ["البيئة والنظافة"] and len(workshop.groups) == 1
+
+
+def test_an_axis_with_items_cannot_be_removed(workshop, facilitator):
+    participant, _ = make_participant(workshop, 2)
+    with unit_of_work():
+        post_item(workshop, participant, group_id=participant.group_id, kind="problem", text="نص", client_id="a")
+    with pytest.raises(ServiceError) as refused, unit_of_work():
+        set_axes(workshop, facilitator, ["واحد"])
+    assert refused.value.field == "axes"
+    db.session.refresh(workshop)
+    assert len(workshop.themes) == 3
+
+
+def test_a_workshop_needs_an_axis(workshop, facilitator):
+    with pytest.raises(ServiceError):
+        set_axes(workshop, facilitator, ["  ", ""])
+
+
+def test_facilitators_act_only_on_their_communes_workshops(workshop):
+    stranger = make_facilitator()
+    for action in (open_workshop, close_workshop):
+        with pytest.raises(ServiceError) as refused:
+            action(workshop, stranger)
+        assert refused.value.code == "forbidden"
+    with pytest.raises(ServiceError):
+        set_axes(workshop, stranger, ["x"])
+
+
+def test_staff_cannot_create_workshops(app):
+    staff = make_facilitator(role="staff")
+    with pytest.raises(ServiceError) as refused:
+        create_workshop(staff, title="x")
+    assert refused.value.code == "forbidden"
+
+
+def test_opening_and_closing_are_events(facilitator):
+    workshop = make_workshop(facilitator, status="draft")
+    with unit_of_work():
+        open_workshop(workshop, facilitator)
+    with unit_of_work():
+        close_workshop(workshop, facilitator)
+    types = db.session.scalars(select(WorkshopEvent.type).order_by(WorkshopEvent.seq)).all()
+    assert types == ["workshop.opened", "workshop.closed"]
+    assert workshop.status == "closed" and workshop.closed_at is not None
