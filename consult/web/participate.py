@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import segno
@@ -223,5 +224,6 @@ def join_url(workshop: Workshop) -> str:
 def qr(code: str):
     """The QR code of the join link, as SVG: sharp on a projector at any size."""
     workshop = _load(code)
-    svg = segno.make(join_url(workshop), error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff")
-    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+    svg = io.BytesIO()  # a whole SVG document: svg_inline() leaves out the namespace an <img> needs
+    segno.make(join_url(workshop), error="m").save(svg, kind="svg", scale=8, border=2, dark="#000", light="#fff")
+    return Response(svg.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
