@@ -11,7 +11,9 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.models import Commune, User, Workshop
 from consult.services import unit_of_work
-from consult.services.workshops import create_workshop, open_workshop
+from consult.services.access import Actor
+from consult.services.phases import set_phase
+from consult.services.workshops import create_workshop, open_workshop, update_settings
 
 DEMO_EMAIL = "facilitator@demo.tashawur.ma"
 DEMO_PASSWORD = "ait-amira-2024"
@@ -41,7 +43,10 @@ def ensure_demo(password: str = DEMO_PASSWORD) -> tuple[Workshop, User]:
         )
         db.session.flush()
     if workshop.status == "draft":
+        # At Ait Amira the groups wrote problems and solutions side by side: allow both while collecting.
+        update_settings(workshop, user, phase_actions={"problems": ["problem", "solution"]})
         open_workshop(workshop, user)
+        set_phase(workshop, Actor(user=user), "problems")
     return workshop, user
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from consult.extensions import db
-from consult.models import Group, Item, Participant, Theme, Workshop
+from consult.models import Group, Item, Participant, Recommendation, Theme, Vote, Workshop
+from consult.models.base import utcnow
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Stored times are naive UTC; on the wire they say so."""
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 def theme_payload(theme: Theme) -> dict[str, Any]:
@@ -20,6 +27,7 @@ def group_payload(group: Group) -> dict[str, Any]:
         "name": group.display_name,
         "position": group.position,
         "theme": theme_payload(group.theme),
+        "rapporteur_id": group.rapporteur_id,
     }
 
 
@@ -32,10 +40,14 @@ def workshop_payload(workshop: Workshop) -> dict[str, Any]:
         "language": workshop.language,
         "status": workshop.status,
         "phase": workshop.phase,
+        "allowed": allowed_actions(workshop),
+        "timer": timer_payload(workshop),
         "settings": {
             "votes_per_participant": workshop.setting("votes_per_participant"),
+            "hide_votes": bool(workshop.setting("hide_votes")),
             "anonymous": workshop.setting("anonymous"),
             "premoderation": workshop.setting("premoderation"),
+            "phase_actions": dict(workshop.setting("phase_actions") or {}),
         },
         "principles": list(workshop.principles or []),
         "groups": [group_payload(g) for g in workshop.groups],
@@ -54,11 +66,72 @@ def participant_payload(participant: Participant) -> dict[str, Any]:
     }
 
 
-def item_payload(item: Item) -> dict[str, Any]:
-    author = item.author
-    anonymous = item.author_participant_id is not None and bool(
-        author is not None and author.workshop.setting("anonymous")
+def allowed_actions(workshop: Workshop) -> list[str]:
+    """What participants may do now ("problem", "solution", "vote"): phones show only these."""
+    if workshop.status != "open":
+        return []
+    return [action for action in ("problem", "solution", "vote") if workshop.allows(action)]
+
+
+def timer_payload(workshop: Workshop) -> dict[str, Any]:
+    """The countdown as the server keeps it; clients show ends_at against their offset to server_time."""
+    now = utcnow()
+    if workshop.timer_ends_at is not None:
+        state, remaining = "running", max(0, round((workshop.timer_ends_at - now).total_seconds()))
+    elif workshop.timer_remaining is not None:
+        state, remaining = "paused", workshop.timer_remaining
+    else:
+        state, remaining = "idle", None
+    return {
+        "state": state,
+        "ends_at": iso(workshop.timer_ends_at),
+        "remaining": remaining,
+        "duration": workshop.timer_duration,
+        "server_time": iso(now),
+    }
+
+
+def vote_counts(workshop: Workshop) -> dict[int, int]:
+    """Dots on each item of the workshop (withdrawn ones excluded)."""
+    rows = db.session.execute(
+        select(Vote.item_id, func.coalesce(func.sum(Vote.weight), 0))
+        .join(Item, Item.id == Vote.item_id)
+        .where(Item.workshop_id == workshop.id, Vote.withdrawn_at.is_(None))
+        .group_by(Vote.item_id)
+    ).all()
+    return {item_id: int(n) for item_id, n in rows}
+
+
+def item_votes(item: Item) -> int:
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Vote.weight), 0)).where(Vote.item_id == item.id, Vote.withdrawn_at.is_(None))
+        )
     )
+
+
+def decision_payload(item: Item) -> dict[str, Any]:
+    """The reasoned response every item ends with: retained, merged or not retained (with why), or none yet."""
+    if item.status == "merged":
+        return {"decision": "merged", "merged_into_id": item.merged_into_id, "recommendation_ids": [], "reason": None}
+    retained = [r.id for r in item.recommendations]
+    if retained:
+        return {"decision": "retained", "merged_into_id": None, "recommendation_ids": retained, "reason": None}
+    return {
+        "decision": item.decision,
+        "merged_into_id": None,
+        "recommendation_ids": [],
+        "reason": item.decision_reason if item.decision else None,
+    }
+
+
+def item_payload(item: Item, votes: dict[int, int] | None = None) -> dict[str, Any]:
+    """An item as every screen sees it; votes is vote_counts() when many items are sent at once."""
+    author = item.author
+    workshop = item.workshop
+    anonymous = item.author_participant_id is not None and bool(author is not None and workshop.setting("anonymous"))
+    merged = [m for m in item.merged_items if m.status == "merged"]
+    count = votes.get(item.id, 0) if votes is not None else item_votes(item)
     return {
         "id": item.id,
         "group_id": item.group_id,
@@ -68,10 +141,50 @@ def item_payload(item: Item) -> dict[str, Any]:
         "status": item.status,
         "author_id": item.author_participant_id,
         "author_name": None if anonymous or author is None else author.nickname,
-        "by_scribe": item.author_user_id is not None,
-        "created_at": item.created_at.isoformat() + "Z",
+        # Authors of the items merged into this one carry over to it.
+        "author_ids": sorted(
+            {a for a in [item.author_participant_id, *(m.author_participant_id for m in merged)] if a is not None}
+        ),
+        "merged_ids": [m.id for m in merged],
+        "by_scribe": item.by_scribe,
+        "pinned": item.pinned,
+        "edited": bool(item.revisions),
+        "votes": None if workshop.votes_hidden else count,
+        **decision_payload(item),
+        "created_at": iso(item.created_at),
         "seq": item.seq,
     }
+
+
+def recommendations_payload(workshop: Workshop) -> list[dict[str, Any]]:
+    """The workshop's recommendations, numbered 1..N in axis order, then in their order within the axis."""
+    recs = db.session.scalars(
+        select(Recommendation)
+        .join(Theme, Theme.id == Recommendation.theme_id)
+        .where(Recommendation.workshop_id == workshop.id)
+        .order_by(Theme.position, Recommendation.position, Recommendation.id)
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "number": number,
+            "theme_id": r.theme_id,
+            "position": r.position,
+            "title": r.title,
+            "body": r.body,
+            "principle": r.principle,
+            "priority": r.priority,
+            "responsible": r.responsible,
+            "partners": r.partners,
+            "horizon": r.horizon,
+            "deadline": r.deadline.isoformat() if r.deadline else None,
+            "budget": r.budget,
+            "indicator": r.indicator,
+            "follow_up": r.follow_up,
+            "item_ids": [i.id for i in r.items],
+        }
+        for number, r in enumerate(recs, start=1)
+    ]
 
 
 def participation_counts(workshop: Workshop) -> dict[str, Any]:

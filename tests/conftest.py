@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from config import TestingConfig, database_url
 from consult import create_app
@@ -19,7 +20,7 @@ from consult.extensions import db
 from consult.models import Commune, Participant, User, Workshop
 from consult.services import unit_of_work
 from consult.services.participants import choose_group, join_workshop
-from consult.services.workshops import create_workshop, open_workshop
+from consult.services.workshops import create_workshop, open_workshop, update_settings
 
 POSTGRES_SKIP = "PostgreSQL tests need TEST_POSTGRES_URL, e.g. postgresql://postgres@127.0.0.1:5432/test (CI sets it)"
 PASSWORD = "correct horse battery"
@@ -44,12 +45,18 @@ def build_app(uri: str, **settings) -> Flask:
     return create_app(config)
 
 
+def wipe_postgres() -> None:
+    """Start from an empty schema, whatever an earlier (perhaps interrupted) run left there."""
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
 @pytest.fixture
 def app(database_uri) -> Iterator[Flask]:
     app = build_app(database_uri)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            db.drop_all()
+            wipe_postgres()
         db.create_all()
     ctx = app.app_context()
     ctx.push()
@@ -58,7 +65,7 @@ def app(database_uri) -> Iterator[Flask]:
     ctx.pop()
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            db.drop_all()
+            wipe_postgres()
         db.engine.dispose()
 
 
@@ -83,10 +90,22 @@ def make_facilitator(commune: Commune | None = None, role: str = "facilitator") 
     return user
 
 
-def make_workshop(user: User, *, status: str = "open", title: str = "ورشة", language: str = "ar") -> Workshop:
+def make_workshop(
+    user: User,
+    *,
+    status: str = "open",
+    title: str = "ورشة",
+    language: str = "ar",
+    phase: str = "problems",
+    both_kinds: bool = True,
+) -> Workshop:
+    """A workshop in the given phase; by default problems and solutions may both be posted (as in the demo)."""
     with unit_of_work():
         workshop = create_workshop(user, title=title, language=language)
         db.session.flush()
+        if both_kinds:
+            update_settings(workshop, user, phase_actions={"problems": ["problem", "solution"]})
+        workshop.phase = phase  # directly: a factory, not a facilitator, and no event to count
         if status != "draft":
             open_workshop(workshop, user)
     return workshop

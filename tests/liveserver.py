@@ -173,7 +173,8 @@ def csrf_token(html: str) -> str:
 def create_open_workshop(
     server: LiveServer, session: requests.Session, title: str, axes: tuple[str, ...] = ("Eau", "Routes", "Écoles")
 ) -> str:
-    """Create a workshop through /facilitate/new, open it through /facilitate/<code>/open; returns its code."""
+    """Create a workshop through /facilitate/new (problems and solutions together), open it, move it to the problems
+    phase; returns its code."""
     form = session.get(f"{server.url}/facilitate/new", timeout=10)
     form.raise_for_status()
     created = session.post(
@@ -186,6 +187,8 @@ def create_open_workshop(
             "language": "fr",
             "axes": "\n".join(axes),
             "principles": "Transparence",
+            "votes_per_participant": "3",
+            "together": "y",
         },
         allow_redirects=False,
         timeout=10,
@@ -203,7 +206,15 @@ def create_open_workshop(
     )
     if opened.status_code != 302:
         raise RuntimeError(f"opening {code} failed: {opened.status_code}")
+    phase = session.post(
+        f"{server.url}/facilitate/{code}/phase",
+        data={"csrf_token": csrf_token(page.text), "phase": "problems"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if phase.status_code != 302:
+        raise RuntimeError(f"moving {code} to the problems phase failed: {phase.status_code}")
     state = requests.get(f"{server.url}/api/v1/workshops/{code}", timeout=10)
-    if state.status_code != 200 or state.json().get("status") != "open":
+    if state.status_code != 200 or state.json().get("status") != "open" or state.json().get("phase") != "problems":
         raise RuntimeError(f"{code} is not open: {state.status_code} {state.text[:200]}")
     return code

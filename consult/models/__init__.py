@@ -2,8 +2,21 @@
 
 from consult.models.commune import Commune, User
 from consult.models.event import WorkshopEvent
-from consult.models.item import Item, Vote
+from consult.models.item import Item, ItemRevision, Vote
 from consult.models.participant import Participant
+from consult.models.recommendation import Recommendation
 from consult.models.workshop import Group, Theme, Workshop
 
-__all__ = ["Commune", "Group", "Item", "Participant", "Theme", "User", "Vote", "Workshop", "WorkshopEvent"]
+__all__ = [
+    "Commune",
+    "Group",
+    "Item",
+    "ItemRevision",
+    "Participant",
+    "Recommendation",
+    "Theme",
+    "User",
+    "Vote",
+    "Workshop",
+    "WorkshopEvent",
+]

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.extensions import db
 from consult.models.base import utcnow
 from consult.models.participant import Participant
+from consult.models.workshop import Group, Workshop
 
 KINDS = ("problem", "solution")
 STATUSES = ("visible", "hidden", "merged", "pending")
@@ -34,6 +35,17 @@ class Item(db.Model):
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(10), default="visible")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    # A merge re-points the solutions of a merged problem to the kept one; undoing it needs where they were.
+    parent_before_merge_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The reasoned response for an item that was neither merged nor retained in a recommendation.
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    # Scribe mode: a rapporteur typing for somebody without a phone, and who that somebody is (for the figures).
+    scribe_participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    speaker_category: Mapped[str | None] = mapped_column(String(30))
+    speaker_gender: Mapped[str | None] = mapped_column(String(20))
     client_id: Mapped[str | None] = mapped_column(String(64))
     # Sequence number of the event that created it.
     seq: Mapped[int] = mapped_column(default=0)
@@ -42,16 +54,52 @@ class Item(db.Model):
 
     author: Mapped[Participant | None] = relationship(foreign_keys=[author_participant_id])
     parent: Mapped[Item | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    workshop: Mapped[Workshop] = relationship()
+    group: Mapped[Group] = relationship()
+    # The items merged into this one (their merged_into_id is this id).
+    merged_items: Mapped[list[Item]] = relationship(
+        foreign_keys=[merged_into_id], order_by="Item.id", viewonly=True, lazy="selectin"
+    )
+    revisions: Mapped[list[ItemRevision]] = relationship(
+        back_populates="item", order_by="ItemRevision.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def by_scribe(self) -> bool:
+        return self.author_user_id is not None or self.scribe_participant_id is not None
+
+
+class ItemRevision(db.Model):
+    """The text of an item before a moderator corrected it."""
+
+    __tablename__ = "item_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    edited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    edited_by_participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="revisions")
 
 
 class Vote(db.Model):
-    """A dot a participant put on an item."""
+    """A dot a participant put on an item. Taking it back marks it withdrawn, so a resent request finds it."""
 
     __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id", name="uq_votes_participant_client"),
+        UniqueConstraint("participant_id", "withdraw_client_id", name="uq_votes_participant_withdraw"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    # The item the dot was put on, when a merge carried it to another one (undo brings it back).
+    original_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     weight: Mapped[int] = mapped_column(default=1)
     client_id: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None]
+    withdraw_client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

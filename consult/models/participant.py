@@ -45,4 +45,4 @@ class Participant(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     workshop: Mapped[Workshop] = relationship()
-    group: Mapped[Group | None] = relationship()
+    group: Mapped[Group | None] = relationship(foreign_keys=[group_id])

@@ -10,10 +10,23 @@ from consult.extensions import db
 from consult.models.base import utcnow
 from consult.models.commune import Commune
 
+PHASES = ("welcome", "problems", "solutions", "prioritization", "synthesis", "closed")
+ACTIONS = ("problem", "solution", "vote")
+# What participants may do in each phase; a workshop may allow more (settings["phase_actions"]).
+PHASE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "welcome": (),
+    "problems": ("problem",),
+    "solutions": ("solution",),
+    "prioritization": ("vote",),
+    "synthesis": (),
+    "closed": (),
+}
 DEFAULT_SETTINGS: dict[str, Any] = {
     "votes_per_participant": 3,
+    "hide_votes": False,
     "anonymous": False,
     "premoderation": False,
+    "phase_actions": {},
 }
 
 
@@ -33,7 +46,11 @@ class Workshop(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="ar")
     code: Mapped[str] = mapped_column(String(6), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
-    phase: Mapped[str] = mapped_column(String(20), default="problems")
+    phase: Mapped[str] = mapped_column(String(20), default="welcome")
+    # The countdown: running while timer_ends_at is set, paused while timer_remaining is; the server keeps it.
+    timer_ends_at: Mapped[datetime | None]
+    timer_remaining: Mapped[int | None]
+    timer_duration: Mapped[int | None]
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: dict(DEFAULT_SETTINGS))
     principles: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The last event's sequence number; raised by one, under a row lock, for each event.
@@ -56,6 +73,16 @@ class Workshop(db.Model):
 
     def setting(self, name: str) -> Any:
         return (self.settings or {}).get(name, DEFAULT_SETTINGS.get(name))
+
+    def allows(self, action: str) -> bool:
+        """May participants do action ("problem", "solution", "vote") in the current phase?"""
+        extra = (self.setting("phase_actions") or {}).get(self.phase, ())
+        return action in PHASE_ACTIONS.get(self.phase, ()) or action in extra
+
+    @property
+    def votes_hidden(self) -> bool:
+        """Counts stay hidden while the room votes, when the facilitator chose so (against bandwagon effects)."""
+        return bool(self.setting("hide_votes")) and self.phase == "prioritization"
 
 
 class Theme(db.Model):
@@ -86,6 +113,9 @@ class Group(db.Model):
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), index=True)
     name: Mapped[str | None] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(default=0)
+    rapporteur_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", use_alter=True, name="fk_groups_rapporteur_id")
+    )
 
     workshop: Mapped[Workshop] = relationship(back_populates="groups")
     theme: Mapped[Theme] = relationship(back_populates="groups")

@@ -14,14 +14,38 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from consult.extensions import db
 from consult.models import Participant, User, Workshop
-from consult.payloads import item_payload, participant_payload, participation_counts, workshop_payload
+from consult.payloads import (
+    group_payload,
+    item_payload,
+    participant_payload,
+    participation_counts,
+    recommendations_payload,
+    timer_payload,
+    vote_counts,
+    workshop_payload,
+)
 from consult.realtime.channels import workshop_channel
 from consult.services import ServiceError, unit_of_work
+from consult.services.access import Actor
 from consult.services.errors import forbidden, invalid
 from consult.services.events import events_since
-from consult.services.items import group_items, post_item
+from consult.services.items import group_items, post_item, scribe_post
+from consult.services.moderation import (
+    edit_item,
+    hide_item,
+    merge_items,
+    move_item,
+    pin_item,
+    restore_item,
+    set_decision,
+    set_rapporteur,
+    unmerge_item,
+)
 from consult.services.participants import choose_group, find_group, participant_by_token
+from consult.services.phases import control_timer, set_phase
+from consult.services.recommendations import delete_recommendation, reorder_recommendations, save_recommendation
 from consult.services.text import ID_MAX
+from consult.services.votes import budget, cast_vote, dots_used, my_votes, withdraw_vote
 from consult.services.workshops import check_facilitator, find_workshop
 from consult.web import forget_request_state
 
@@ -129,13 +153,20 @@ class LiveNamespace(Namespace):
     def on_state(self, data, *, workshop, participant, user):
         """Everything a screen needs to draw itself: the workshop, its visible items, counts, and who I am."""
         seq = workshop.last_seq
+        votes = vote_counts(workshop)
+        if participant:
+            me = {**participant_payload(participant), "votes": {str(k): v for k, v in my_votes(participant).items()}}
+            me["votes_remaining"] = budget(workshop) - dots_used(participant)
+        else:
+            me = {"facilitator": True}
         return {
             "ok": True,
             "seq": seq,
             "workshop": workshop_payload(workshop),
-            "items": [item_payload(i) for i in group_items(workshop)],
+            "items": [item_payload(i, votes) for i in group_items(workshop)],
+            "recommendations": recommendations_payload(workshop),
             "counts": participation_counts(workshop),
-            "me": participant_payload(participant) if participant else {"facilitator": True},
+            "me": me,
         }
 
     @live_event
@@ -150,7 +181,7 @@ class LiveNamespace(Namespace):
             "ok": True,
             "seq": seq,
             "group_id": group.id,
-            "items": [item_payload(i) for i in group_items(workshop, group.id)],
+            "items": [item_payload(i, vote_counts(workshop)) for i in group_items(workshop, group.id)],
         }
 
     @live_event
@@ -182,3 +213,107 @@ class LiveNamespace(Namespace):
             "events": [e.as_message() for e in events],
             "more": len(events) == SYNC_LIMIT,
         }
+
+    # Dot voting (participants).
+
+    @live_event
+    def on_vote(self, data, *, workshop, participant, user):
+        if participant is None:
+            raise forbidden(_("Only participants vote."))
+        result = cast_vote(workshop, participant, item_id=data.get("item_id"), client_id=data.get("client_id"))
+        return {"ok": True, "seq": workshop.last_seq, **result}
+
+    @live_event
+    def on_unvote(self, data, *, workshop, participant, user):
+        if participant is None:
+            raise forbidden(_("Only participants vote."))
+        result = withdraw_vote(workshop, participant, item_id=data.get("item_id"), client_id=data.get("client_id"))
+        return {"ok": True, "seq": workshop.last_seq, **result}
+
+    # Facilitation (the facilitator; moderation and consolidation also a group's rapporteur).
+
+    @live_event
+    def on_set_phase(self, data, *, workshop, participant, user):
+        set_phase(workshop, Actor(user, participant), data.get("phase"), seconds=data.get("seconds"))
+        return {"ok": True, "seq": workshop.last_seq, "phase": workshop.phase}
+
+    @live_event
+    def on_timer(self, data, *, workshop, participant, user):
+        control_timer(workshop, Actor(user, participant), data.get("action"), seconds=data.get("seconds"))
+        return {"ok": True, "seq": workshop.last_seq, "timer": timer_payload(workshop)}
+
+    @live_event
+    def on_hide_item(self, data, *, workshop, participant, user):
+        item = hide_item(workshop, Actor(user, participant), data.get("item_id"), data.get("reason"))
+        return {"ok": True, "seq": workshop.last_seq, "item_id": item.id}
+
+    @live_event
+    def on_restore_item(self, data, *, workshop, participant, user):
+        item = restore_item(workshop, Actor(user, participant), data.get("item_id"))
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_edit_item(self, data, *, workshop, participant, user):
+        item = edit_item(workshop, Actor(user, participant), data.get("item_id"), data.get("text"))
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_pin_item(self, data, *, workshop, participant, user):
+        item = pin_item(workshop, Actor(user, participant), data.get("item_id"), data.get("pinned"))
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_move_item(self, data, *, workshop, participant, user):
+        moved = move_item(workshop, Actor(user, participant), data.get("item_id"), data.get("group_id"))
+        return {"ok": True, "seq": workshop.last_seq, "items": [item_payload(i) for i in moved]}
+
+    @live_event
+    def on_merge_items(self, data, *, workshop, participant, user):
+        keep = merge_items(workshop, Actor(user, participant), data.get("keep_id"), data.get("merge_ids"))
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(keep)}
+
+    @live_event
+    def on_unmerge_item(self, data, *, workshop, participant, user):
+        item = unmerge_item(workshop, Actor(user, participant), data.get("item_id"))
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_set_decision(self, data, *, workshop, participant, user):
+        actor = Actor(user, participant)
+        item = set_decision(workshop, actor, data.get("item_id"), data.get("decision"), data.get("reason"))
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_set_rapporteur(self, data, *, workshop, participant, user):
+        group = set_rapporteur(workshop, Actor(user, participant), data.get("group_id"), data.get("participant_id"))
+        return {"ok": True, "seq": workshop.last_seq, "group": group_payload(group)}
+
+    @live_event
+    def on_scribe_post(self, data, *, workshop, participant, user):
+        item, _created = scribe_post(
+            workshop,
+            Actor(user, participant),
+            group_id=data.get("group_id"),
+            kind=data.get("kind"),
+            text=data.get("text"),
+            client_id=data.get("client_id"),
+            parent_id=data.get("parent_id"),
+            speaker_category=data.get("speaker_category"),
+            speaker_gender=data.get("speaker_gender"),
+        )
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_save_recommendation(self, data, *, workshop, participant, user):
+        rec = save_recommendation(workshop, Actor(user, participant), data)
+        return {"ok": True, "seq": workshop.last_seq, "id": rec.id}
+
+    @live_event
+    def on_delete_recommendation(self, data, *, workshop, participant, user):
+        delete_recommendation(workshop, Actor(user, participant), data.get("id"))
+        return {"ok": True, "seq": workshop.last_seq}
+
+    @live_event
+    def on_reorder_recommendations(self, data, *, workshop, participant, user):
+        reorder_recommendations(workshop, Actor(user, participant), data.get("theme_id"), data.get("ids"))
+        return {"ok": True, "seq": workshop.last_seq}

@@ -8,24 +8,32 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.extensions import db
-from consult.models import Item, Participant, Workshop
+from consult.models import Group, Item, Participant, Workshop
 from consult.models.base import utcnow
 from consult.models.item import KINDS
+from consult.models.participant import CATEGORIES, GENDERS
 from consult.payloads import item_payload
+from consult.services.access import Actor, require_moderator
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
 from consult.services.events import allocate_seq, lock_workshop, record_event
 from consult.services.participants import find_group, require_open
-from consult.services.text import ITEM_TEXT_MAX, clean_text, get_by_id
+from consult.services.text import ITEM_TEXT_MAX, choice, clean_text, get_by_id
 
 CLIENT_ID_MAX = 64
 # A person types at most a few cards a minute; more is a script or a stuck resend loop.
 POSTS_PER_MINUTE = 20
 
 
-def _client_id(value: object) -> str:
+def require_client_id(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > CLIENT_ID_MAX:
         raise invalid(_l("This request is missing its identifier; reload the page."), "client_id")
     return value.strip()
+
+
+KIND_CLOSED = {
+    "problem": _l("Problems are not being collected in this phase."),
+    "solution": _l("Solutions are not being collected in this phase."),
+}
 
 
 def post_item(
@@ -43,7 +51,7 @@ def post_item(
     Returns (item, created). The same client_id from the same participant returns the stored item
     and changes nothing, so a phone may resend whenever it is unsure.
     """
-    client_id = _client_id(client_id)
+    client_id = require_client_id(client_id)
     if participant.workshop_id != workshop.id:
         raise forbidden()
     lock_workshop(workshop)
@@ -55,21 +63,13 @@ def post_item(
     require_open(workshop)
     if kind not in KINDS:
         raise invalid(_l("An item is either a problem or a solution."), "kind")
+    if not workshop.allows(kind):
+        raise ServiceError("closed", KIND_CLOSED[kind])
     group = find_group(workshop, group_id)
     if participant.group_id != group.id:
         raise forbidden(_l("You can post only in your own group. Join this group first."))
     clean = clean_text(text, field="text", max_length=ITEM_TEXT_MAX)
-    parent = None
-    if parent_id is not None:
-        if kind != "solution":
-            raise invalid(_l("Only a solution can answer a problem."), "parent_id")
-        if not isinstance(parent_id, int) or isinstance(parent_id, bool):
-            raise invalid(_l("Choose a problem of your group."), "parent_id")
-        parent = get_by_id(Item, parent_id)
-        if parent is None or parent.workshop_id != workshop.id or parent.status != "visible":
-            raise not_found(_l("This problem does not exist in this workshop."))
-        if parent.group_id != group.id or parent.kind != "problem":
-            raise invalid(_l("A solution can only answer a problem of the same group."), "parent_id")
+    parent = _parent(workshop, group, kind, parent_id)
     recent = db.session.scalar(
         select(func.count(Item.id)).where(
             Item.author_participant_id == participant.id, Item.created_at > utcnow() - timedelta(minutes=1)
@@ -77,22 +77,91 @@ def post_item(
     )
     if recent >= POSTS_PER_MINUTE:
         raise ServiceError("rate_limited", _l("You are posting very fast. Wait a minute and try again."))
-    item = Item(
-        workshop_id=workshop.id,
-        group_id=group.id,
-        kind=kind,
-        parent=parent,
-        text=clean,
-        author=participant,
-        author_participant_id=participant.id,
-        client_id=client_id,
-        status="visible",
+    item = Item(author=participant, author_participant_id=participant.id)
+    return _add(workshop, item, group, kind, parent, clean, client_id, Actor(participant=participant)), True
+
+
+def scribe_post(
+    workshop: Workshop,
+    actor: Actor,
+    *,
+    group_id: object,
+    kind: object,
+    text: object,
+    client_id: object,
+    parent_id: object = None,
+    speaker_category: object = None,
+    speaker_gender: object = None,
+) -> tuple[Item, bool]:
+    """The facilitator or a rapporteur types an item for somebody without a phone (a paper card, a remark).
+
+    Scribe items follow no phase and no rate limit; the speaker's category and gender keep the figures true.
+    """
+    client_id = require_client_id(client_id)
+    lock_workshop(workshop)
+    by_user = actor.user is not None
+    existing = db.session.scalar(
+        select(Item).where(
+            Item.workshop_id == workshop.id,
+            Item.client_id == client_id,
+            Item.author_user_id == actor.user.id if by_user else Item.scribe_participant_id == actor.participant.id,
+        )
     )
+    if existing is not None:
+        return existing, False
+    require_open(workshop)
+    if kind not in KINDS:
+        raise invalid(_l("An item is either a problem or a solution."), "kind")
+    group = find_group(workshop, group_id)
+    require_moderator(workshop, actor, group)
+    clean = clean_text(text, field="text", max_length=ITEM_TEXT_MAX)
+    parent = _parent(workshop, group, kind, parent_id)
+    item = Item(
+        author_user_id=actor.user.id if by_user else None,
+        scribe_participant_id=None if by_user else actor.participant.id,
+        speaker_category=choice(speaker_category, CATEGORIES, field="speaker_category"),
+        speaker_gender=choice(speaker_gender, GENDERS, field="speaker_gender"),
+    )
+    return _add(workshop, item, group, kind, parent, clean, client_id, actor), True
+
+
+def _parent(workshop: Workshop, group: Group, kind: str, parent_id: object) -> Item | None:
+    if parent_id is None:
+        return None
+    if kind != "solution":
+        raise invalid(_l("Only a solution can answer a problem."), "parent_id")
+    if not isinstance(parent_id, int) or isinstance(parent_id, bool):
+        raise invalid(_l("Choose a problem of your group."), "parent_id")
+    parent = get_by_id(Item, parent_id)
+    if parent is None or parent.workshop_id != workshop.id or parent.status != "visible":
+        raise not_found(_l("This problem does not exist in this workshop."))
+    if parent.group_id != group.id or parent.kind != "problem":
+        raise invalid(_l("A solution can only answer a problem of the same group."), "parent_id")
+    return parent
+
+
+def _add(
+    workshop: Workshop,
+    item: Item,
+    group: Group,
+    kind: str,
+    parent: Item | None,
+    text: str,
+    client_id: str,
+    actor: Actor,
+) -> Item:
+    item.workshop_id = workshop.id
+    item.group_id = group.id
+    item.kind = kind
+    item.parent = parent
+    item.text = text
+    item.client_id = client_id
+    item.status = "visible"
     item.seq = allocate_seq(workshop)
     db.session.add(item)
     db.session.flush()
-    record_event(workshop, "item.created", {"item": item_payload(item)}, participant=participant, seq=item.seq)
-    return item, True
+    record_event(workshop, "item.created", {"item": item_payload(item)}, seq=item.seq, **actor.event_actor)
+    return item
 
 
 def group_items(workshop: Workshop, group_id: int | None = None) -> list[Item]:

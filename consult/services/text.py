@@ -68,3 +68,12 @@ def as_id(value: object) -> int | None:
 def get_by_id(model: type, value: int) -> object | None:
     """db.session.get that answers None for ids no column can hold."""
     return db.session.get(model, value) if 0 < value <= ID_MAX else None
+
+
+def id_list(value: object, *, max_items: int) -> list[int] | None:
+    """A JSON list of distinct integer ids, in order, or None when it is not one."""
+    if not isinstance(value, list) or len(value) > max_items:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return None
+    return list(dict.fromkeys(value))

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from consult.extensions import db
 from consult.models import Group, Item, Theme, User, Workshop
 from consult.models.base import utcnow
+from consult.models.workshop import ACTIONS, PHASES
 from consult.payloads import workshop_payload
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
-from consult.services.events import record_event
+from consult.services.events import lock_workshop, record_event
 from consult.services.text import clean_text
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read off a projector must not be mistyped.
@@ -170,6 +171,45 @@ def update_workshop(
         record_event(workshop, "workshop.updated", workshop_payload(workshop), user=user)
 
 
+VOTES_MAX = 20
+
+
+def update_settings(
+    workshop: Workshop,
+    user: User,
+    *,
+    votes_per_participant: object = None,
+    hide_votes: object = None,
+    phase_actions: object = None,
+) -> None:
+    """Voting budget, hidden counts, and what participants may do beyond each phase's default."""
+    check_facilitator(workshop, user)
+    if workshop.status == "closed":
+        raise ServiceError("closed", _l("This workshop is closed."))
+    settings = dict(workshop.settings or {})
+    if votes_per_participant is not None:
+        if isinstance(votes_per_participant, bool) or not isinstance(votes_per_participant, int):
+            raise invalid(_l("Give a number of dots from 1 to %(max)d.", max=VOTES_MAX), "votes_per_participant")
+        if not 1 <= votes_per_participant <= VOTES_MAX:
+            raise invalid(_l("Give a number of dots from 1 to %(max)d.", max=VOTES_MAX), "votes_per_participant")
+        settings["votes_per_participant"] = votes_per_participant
+    if hide_votes is not None:
+        if not isinstance(hide_votes, bool):
+            raise invalid(_l("This choice is not valid."), "hide_votes")
+        settings["hide_votes"] = hide_votes
+    if phase_actions is not None:
+        if not isinstance(phase_actions, dict) or any(
+            phase not in PHASES or not isinstance(actions, list) or any(a not in ACTIONS for a in actions)
+            for phase, actions in phase_actions.items()
+        ):
+            raise invalid(_l("This choice is not valid."), "phase_actions")
+        settings["phase_actions"] = {phase: sorted(set(actions)) for phase, actions in phase_actions.items() if actions}
+    workshop.settings = settings  # a new dict: the JSON column sees the change
+    if workshop.status == "open":
+        lock_workshop(workshop)
+        record_event(workshop, "workshop.updated", workshop_payload(workshop), user=user)
+
+
 def open_workshop(workshop: Workshop, user: User) -> None:
     """Participants can join and post once the workshop is open."""
     check_facilitator(workshop, user)
@@ -178,8 +218,10 @@ def open_workshop(workshop: Workshop, user: User) -> None:
     workshop.status = "open"
     workshop.opened_at = workshop.opened_at or utcnow()
     workshop.closed_at = None
+    if workshop.phase == "closed":
+        workshop.phase = "synthesis"  # reopened to finish the report, not to post again
     db.session.flush()
-    record_event(workshop, "workshop.opened", {"status": "open"}, user=user)
+    record_event(workshop, "workshop.opened", {"status": "open", "phase": workshop.phase}, user=user)
 
 
 def close_workshop(workshop: Workshop, user: User) -> None:
@@ -189,8 +231,10 @@ def close_workshop(workshop: Workshop, user: User) -> None:
     if workshop.status == "draft":
         raise invalid(_l("A draft workshop cannot be closed."))
     workshop.status = "closed"
+    workshop.phase = "closed"
     workshop.closed_at = utcnow()
-    record_event(workshop, "workshop.closed", {"status": "closed"}, user=user)
+    workshop.timer_ends_at = workshop.timer_remaining = workshop.timer_duration = None
+    record_event(workshop, "workshop.closed", {"status": "closed", "phase": "closed"}, user=user)
 
 
 def workshops_of(user: User) -> list[Workshop]:

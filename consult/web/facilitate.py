@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from consult.extensions import db
 from consult.models import Workshop
 from consult.payloads import participation_counts
 from consult.services import ServiceError, unit_of_work
+from consult.services.access import Actor
 from consult.services.items import group_items
+from consult.services.phases import set_phase
 from consult.services.workshops import (
     check_facilitator,
     close_workshop,
@@ -21,6 +24,7 @@ from consult.services.workshops import (
     default_axes,
     find_workshop,
     open_workshop,
+    update_settings,
     update_workshop,
     workshops_of,
 )
@@ -37,6 +41,22 @@ class WorkshopForm(FlaskForm):
     language = SelectField(_l("Language of the workshop"), choices=options(LANGUAGE_NAMES))
     axes = TextAreaField(_l("Axes, one per line (each axis gets its own group)"))
     principles = TextAreaField(_l("Principles, one per line"))
+    votes_per_participant = IntegerField(_l("Dots per participant"), default=3, validators=[Optional()])
+    hide_votes = BooleanField(_l("Hide the counts until the vote ends"))
+    together = BooleanField(_l("Problems and solutions may be posted in the same phase"))
+
+
+TOGETHER = {"problems": ["problem", "solution"], "solutions": ["problem", "solution"]}
+
+
+def _save_settings(workshop: Workshop, form: WorkshopForm) -> None:
+    update_settings(
+        workshop,
+        current_user,
+        votes_per_participant=form.votes_per_participant.data,
+        hide_votes=bool(form.hide_votes.data),
+        phase_actions=TOGETHER if form.together.data else {},
+    )
 
 
 def _lines(text: str | None) -> list[str]:
@@ -85,6 +105,8 @@ def new():
                     axes=_lines(form.axes.data),
                     principles=_lines(form.principles.data),
                 )
+                db.session.flush()
+                _save_settings(workshop, form)
                 code = workshop.code
         except ServiceError as error:
             _apply_error(form, error)
@@ -102,6 +124,9 @@ def workshop(code: str):
     if not form.is_submitted():
         form.axes.data = "\n".join(t.name for t in found.themes)
         form.principles.data = "\n".join(found.principles or [])
+        form.votes_per_participant.data = found.setting("votes_per_participant")
+        form.hide_votes.data = bool(found.setting("hide_votes"))
+        form.together.data = "solution" in (found.setting("phase_actions") or {}).get("problems", [])
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -115,6 +140,7 @@ def workshop(code: str):
                     axes=_lines(form.axes.data),
                     principles=_lines(form.principles.data),
                 )
+                _save_settings(found, form)
         except ServiceError as error:
             _apply_error(form, error)
         else:
@@ -138,6 +164,20 @@ def change_status(code: str, action: str):
         try:
             with unit_of_work():
                 (open_workshop if action == "open" else close_workshop)(found, current_user)
+        except ServiceError as error:
+            flash(str(error.message), "error")
+    return redirect(url_for(".workshop", code=code))
+
+
+@bp.route("/facilitate/<code>/phase", methods=["POST"])
+@login_required
+def change_phase(code: str):
+    """Move to another phase (the plain-form way; the control panel does it live)."""
+    found = _workshop_for_facilitator(code)
+    if FlaskForm().validate_on_submit():
+        try:
+            with unit_of_work():
+                set_phase(found, Actor(user=current_user), request.form.get("phase"))
         except ServiceError as error:
             flash(str(error.message), "error")
     return redirect(url_for(".workshop", code=code))

@@ -1,0 +1,230 @@
+"""Moderation: hide and restore, correct, pin, move, merge and unmerge items; rapporteurs; reasoned responses."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from consult.extensions import db
+from consult.models import Group, Item, ItemRevision, Participant, Vote, Workshop
+from consult.payloads import group_payload, item_payload, vote_counts
+from consult.services.access import Actor, require_facilitator, require_moderator
+from consult.services.errors import ServiceError, invalid, not_found
+from consult.services.events import lock_workshop, record_event
+from consult.services.participants import find_group
+from consult.services.text import ITEM_TEXT_MAX, as_id, clean_text, get_by_id, id_list
+
+REASON_MAX = 200
+DECISION_REASON_MAX = 500
+MERGE_MAX = 50
+
+
+def find_item(workshop: Workshop, item_id: object, *, field: str = "item_id") -> Item:
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        raise invalid(_l("Choose an item."), field)
+    item = get_by_id(Item, item_id)
+    if item is None or item.workshop_id != workshop.id:
+        raise not_found(_l("This item does not exist in this workshop."))
+    return item
+
+
+def _open_for_changes(workshop: Workshop) -> None:
+    if workshop.status == "closed":
+        raise ServiceError("closed", _l("This workshop is closed."))
+
+
+def _moderate(workshop: Workshop, actor: Actor, item_id: object) -> Item:
+    """Lock, load the item, and check the actor may moderate its group."""
+    _open_for_changes(workshop)
+    lock_workshop(workshop)
+    item = find_item(workshop, item_id)
+    require_moderator(workshop, actor, item.group)
+    return item
+
+
+def _updated(workshop: Workshop, actor: Actor, item: Item, type_: str = "item.updated") -> Item:
+    db.session.flush()
+    record_event(workshop, type_, {"item": item_payload(item)}, **actor.event_actor)
+    return item
+
+
+def hide_item(workshop: Workshop, actor: Actor, item_id: object, reason: object = None) -> Item:
+    item = _moderate(workshop, actor, item_id)
+    if item.status != "visible":
+        raise invalid(_l("Only a visible item can be hidden."), "item_id")
+    item.status = "hidden"
+    item.hidden_reason = clean_text(reason, field="reason", max_length=REASON_MAX, required=False, multiline=False)
+    db.session.flush()
+    # The text does not travel again: screens drop the card.
+    data = {"item_id": item.id, "group_id": item.group_id, "reason": item.hidden_reason}
+    record_event(workshop, "item.hidden", data, **actor.event_actor)
+    return item
+
+
+def restore_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
+    item = _moderate(workshop, actor, item_id)
+    if item.status != "hidden":
+        raise invalid(_l("Only a hidden item can be restored."), "item_id")
+    item.status = "visible"
+    item.hidden_reason = None
+    return _updated(workshop, actor, item, "item.restored")
+
+
+def edit_item(workshop: Workshop, actor: Actor, item_id: object, text: object) -> Item:
+    """Correct a typo; the text before the correction is kept in the item's history."""
+    item = _moderate(workshop, actor, item_id)
+    clean = clean_text(text, field="text", max_length=ITEM_TEXT_MAX)
+    if clean == item.text:
+        return item
+    item.revisions.append(
+        ItemRevision(
+            text=item.text,
+            edited_by_user_id=actor.user.id if actor.user else None,
+            edited_by_participant_id=actor.participant.id if actor.participant else None,
+        )
+    )
+    item.text = clean
+    return _updated(workshop, actor, item)
+
+
+def pin_item(workshop: Workshop, actor: Actor, item_id: object, pinned: object) -> Item:
+    if not isinstance(pinned, bool):
+        raise invalid(_l("This choice is not valid."), "pinned")
+    item = _moderate(workshop, actor, item_id)
+    if item.pinned == pinned:
+        return item
+    item.pinned = pinned
+    return _updated(workshop, actor, item)
+
+
+def move_item(workshop: Workshop, actor: Actor, item_id: object, group_id: object) -> list[Item]:
+    """Move an item to another group; a problem takes its solutions along, a solution leaves its problem."""
+    require_facilitator(workshop, actor)  # a move touches two groups: a rapporteur has only one
+    item = _moderate(workshop, actor, item_id)
+    target = find_group(workshop, group_id)
+    if item.group_id == target.id:
+        return [item]
+    source = item.group_id
+    moved = [item]
+    item.group_id = target.id
+    if item.kind == "problem":
+        for solution in db.session.scalars(select(Item).where(Item.parent_id == item.id)):
+            solution.group_id = target.id
+            moved.append(solution)
+    else:
+        item.parent_id = None
+    db.session.flush()
+    data = {"from_group_id": source, "group_id": target.id, "items": [item_payload(i) for i in moved]}
+    record_event(workshop, "item.moved", data, **actor.event_actor)
+    return moved
+
+
+def merge_items(workshop: Workshop, actor: Actor, keep_id: object, merge_ids: object) -> Item:
+    """Merge duplicates into one kept item: their dots, authors and solutions carry over; undo with unmerge_item."""
+    _open_for_changes(workshop)
+    lock_workshop(workshop)
+    keep = find_item(workshop, keep_id, field="keep_id")
+    ids = id_list(merge_ids, max_items=MERGE_MAX)
+    if not ids:
+        raise invalid(_l("Choose the items to merge."), "merge_ids")
+    merged = [find_item(workshop, i, field="merge_ids") for i in ids]
+    if keep.status != "visible" or any(m.id == keep.id or m.status != "visible" for m in merged):
+        raise invalid(_l("Merge visible items into another visible item."), "merge_ids")
+    if any(m.kind != keep.kind for m in merged):
+        raise invalid(_l("A problem merges only with problems, a solution only with solutions."), "merge_ids")
+    require_moderator(workshop, actor, keep.group, *(m.group for m in merged))
+    reparented: list[Item] = []
+    for item in merged:
+        item.status = "merged"
+        item.merged_into_id = keep.id
+        item.pinned = False
+        db.session.execute(
+            update(Vote)
+            .where(Vote.item_id == item.id)
+            .values(original_item_id=Vote.item_id, item_id=keep.id)
+            .execution_options(synchronize_session=False)
+        )
+        if item.kind == "problem":
+            for solution in db.session.scalars(select(Item).where(Item.parent_id == item.id)):
+                solution.parent_before_merge_id = item.id
+                solution.parent_id = keep.id
+                solution.group_id = keep.group_id
+                reparented.append(solution)
+    db.session.flush()
+    db.session.expire(keep, ["merged_items"])
+    counts = vote_counts(workshop)
+    data = {
+        "keep": item_payload(keep, counts),
+        "merged_ids": [m.id for m in merged],
+        "items": [item_payload(s, counts) for s in reparented],
+    }
+    record_event(workshop, "items.merged", data, **actor.event_actor)
+    return keep
+
+
+def unmerge_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
+    """Undo a merge: the item comes back with its own dots and solutions."""
+    _open_for_changes(workshop)
+    lock_workshop(workshop)
+    item = find_item(workshop, item_id)
+    if item.status != "merged" or item.merged_into_id is None:
+        raise invalid(_l("This item was not merged."), "item_id")
+    keep = db.session.get(Item, item.merged_into_id)
+    require_moderator(workshop, actor, keep.group, item.group)
+    item.status = "visible"
+    item.merged_into_id = None
+    db.session.execute(
+        update(Vote)
+        .where(Vote.original_item_id == item.id)
+        .values(item_id=item.id, original_item_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    back = list(db.session.scalars(select(Item).where(Item.parent_before_merge_id == item.id)))
+    for solution in back:
+        solution.parent_id = item.id
+        solution.group_id = item.group_id
+        solution.parent_before_merge_id = None
+    db.session.flush()
+    db.session.expire(keep, ["merged_items"])
+    counts = vote_counts(workshop)
+    data = {
+        "item": item_payload(item, counts),
+        "keep": item_payload(keep, counts),
+        "items": [item_payload(s, counts) for s in back],
+    }
+    record_event(workshop, "items.unmerged", data, **actor.event_actor)
+    return item
+
+
+def set_decision(workshop: Workshop, actor: Actor, item_id: object, decision: object, reason: object = None) -> Item:
+    """Record that an item is not retained, and why (None clears it); retained and merged follow from the work."""
+    item = _moderate(workshop, actor, item_id)
+    if decision not in (None, "not_retained"):
+        raise invalid(_l("This choice is not valid."), "decision")
+    if item.status == "merged" or item.recommendations:
+        raise invalid(_l("This item is already merged or retained in a recommendation."), "decision")
+    if decision is None:
+        item.decision = item.decision_reason = None
+    else:
+        item.decision = decision
+        item.decision_reason = clean_text(reason, field="reason", max_length=DECISION_REASON_MAX)
+    return _updated(workshop, actor, item)
+
+
+def set_rapporteur(workshop: Workshop, actor: Actor, group_id: object, participant_id: object) -> Group:
+    """Make a participant the rapporteur of a group (None: no rapporteur)."""
+    require_facilitator(workshop, actor)
+    _open_for_changes(workshop)
+    lock_workshop(workshop)
+    group = find_group(workshop, group_id)
+    if participant_id is None:
+        group.rapporteur_id = None
+    else:
+        number = as_id(participant_id)
+        participant = get_by_id(Participant, number) if number is not None else None
+        if participant is None or participant.workshop_id != workshop.id:
+            raise not_found(_l("This participant is not in this workshop."))
+        group.rapporteur_id = participant.id
+    db.session.flush()
+    record_event(workshop, "group.updated", {"group": group_payload(group)}, **actor.event_actor)
+    return group
