@@ -14,10 +14,14 @@ class WorkshopEvent(db.Model):
     """One visible change of a workshop: the broadcast log, the catch-up source and the audit trail."""
 
     __tablename__ = "workshop_events"
-    __table_args__ = (UniqueConstraint("workshop_id", "seq", name="uq_events_workshop_seq"),)
+    __table_args__ = (UniqueConstraint("workshop_id", "stream", "seq", name="uq_events_workshop_stream_seq"),)
+
+    # "public": every screen of the workshop; "staff": facilitators only (items waiting for pre-moderation).
+    STREAMS = ("public", "staff")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id"))
+    stream: Mapped[str] = mapped_column(String(10), default="public", server_default="public")
     seq: Mapped[int]
     type: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -55,6 +55,8 @@ class Workshop(db.Model):
     principles: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The last event's sequence number; raised by one, under a row lock, for each event.
     last_seq: Mapped[int] = mapped_column(default=0)
+    # The same for the facilitators' own stream.
+    staff_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from consult.extensions import db
-from consult.models import Participant, User, Workshop
+from consult.models import Participant, User, Workshop, WorkshopEvent
 from consult.payloads import (
     group_payload,
     item_payload,
@@ -24,12 +24,12 @@ from consult.payloads import (
     vote_counts,
     workshop_payload,
 )
-from consult.realtime.channels import workshop_channel
+from consult.realtime.channels import staff_channel, workshop_channel
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
 from consult.services.errors import forbidden, invalid
 from consult.services.events import events_since
-from consult.services.items import group_items, post_item, scribe_post
+from consult.services.items import approve_item, group_items, pending_items, post_item, reject_item, scribe_post
 from consult.services.moderation import (
     edit_item,
     hide_item,
@@ -145,6 +145,8 @@ class LiveNamespace(Namespace):
         conn.locale = locale
         connections[request.sid] = conn
         join_room(workshop_channel(conn.workshop_id))
+        if conn.is_facilitator:
+            join_room(staff_channel(conn.workshop_id))
 
     def on_disconnect(self, reason: Any = None) -> None:
         connections.pop(request.sid, None)
@@ -158,7 +160,7 @@ class LiveNamespace(Namespace):
             me = {**participant_payload(participant), "votes": {str(k): v for k, v in my_votes(participant).items()}}
             me["votes_remaining"] = budget(workshop) - dots_used(participant)
         else:
-            me = {"facilitator": True}
+            me = {"facilitator": True, "staff_seq": workshop.staff_seq}
         return {
             "ok": True,
             "seq": seq,
@@ -167,6 +169,8 @@ class LiveNamespace(Namespace):
             "recommendations": recommendations_payload(workshop),
             "counts": participation_counts(workshop),
             "me": me,
+            # Held for pre-moderation: all of them for facilitators, one's own for a participant.
+            "pending": [item_payload(i) for i in pending_items(workshop, participant)],
         }
 
     @live_event
@@ -197,16 +201,23 @@ class LiveNamespace(Namespace):
             client_id=data.get("client_id"),
             parent_id=data.get("parent_id"),
         )
-        return {"ok": True, "item": item_payload(item), "seq": item.seq}
+        # A pending item has no public event yet: the ack then carries the stream's current seq.
+        return {"ok": True, "item": item_payload(item), "seq": item.seq or workshop.last_seq}
 
     @live_event
     def on_sync(self, data, *, workshop, participant, user):
         since = data.get("since", 0)
         if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= ID_MAX:
             raise invalid(_("“since” must be a whole number."), "since")
-        events = events_since(workshop, since, SYNC_LIMIT)
+        stream = data.get("stream", "public")
+        if stream not in WorkshopEvent.STREAMS:
+            raise invalid(_("This choice is not valid."), "stream")
+        if stream == "staff" and user is None:
+            raise forbidden()
+        events = events_since(workshop, since, SYNC_LIMIT, stream)
+        last = workshop.last_seq if stream == "public" else workshop.staff_seq
         # The last event sent, not last_seq read afterwards: an event committed in between must not be skipped.
-        seq = events[-1].seq if events else min(since, workshop.last_seq)
+        seq = events[-1].seq if events else min(since, last)
         return {
             "ok": True,
             "seq": seq,
@@ -317,3 +328,13 @@ class LiveNamespace(Namespace):
     def on_reorder_recommendations(self, data, *, workshop, participant, user):
         reorder_recommendations(workshop, Actor(user, participant), data.get("theme_id"), data.get("ids"))
         return {"ok": True, "seq": workshop.last_seq}
+
+    @live_event
+    def on_approve_item(self, data, *, workshop, participant, user):
+        item = approve_item(workshop, Actor(user, participant), data.get("item_id"))
+        return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_reject_item(self, data, *, workshop, participant, user):
+        item = reject_item(workshop, Actor(user, participant), data.get("item_id"), data.get("reason"))
+        return {"ok": True, "seq": workshop.last_seq, "item_id": item.id}

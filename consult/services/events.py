@@ -16,11 +16,11 @@ from consult.extensions import db
 from consult.models import Participant, User, Workshop, WorkshopEvent
 
 Message = dict[str, Any]
-_subscribers: list[Callable[[int, Message], None]] = []
+_subscribers: list[Callable[[int, Message, str], None]] = []
 
 
-def subscribe(callback: Callable[[int, Message], None]) -> None:
-    """Call callback(workshop_id, {seq, type, data}) for each event, after its commit."""
+def subscribe(callback: Callable[[int, Message, str], None]) -> None:
+    """Call callback(workshop_id, {seq, type, data}, stream) for each event, after its commit."""
     if callback not in _subscribers:
         _subscribers.append(callback)
 
@@ -30,17 +30,18 @@ def lock_workshop(workshop: Workshop) -> None:
     db.session.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update())
 
 
-def allocate_seq(workshop: Workshop) -> int:
-    """The workshop's next sequence number, for an event recorded in this transaction."""
+def allocate_seq(workshop: Workshop, stream: str = "public") -> int:
+    """The next sequence number of the workshop's stream, for an event recorded in this transaction."""
     # The UPDATE holds the row (or database) lock until commit, so seq has no gaps and no repeats.
+    column = Workshop.last_seq if stream == "public" else Workshop.staff_seq
     seq = db.session.execute(
         update(Workshop)
         .where(Workshop.id == workshop.id)
-        .values(last_seq=Workshop.last_seq + 1)
-        .returning(Workshop.last_seq)
+        .values({column: column + 1})
+        .returning(column)
         .execution_options(synchronize_session=False)
     ).scalar_one()
-    set_committed_value(workshop, "last_seq", seq)
+    set_committed_value(workshop, column.key, seq)
     return seq
 
 
@@ -52,12 +53,14 @@ def record_event(
     participant: Participant | None = None,
     user: User | None = None,
     seq: int | None = None,
+    stream: str = "public",
 ) -> WorkshopEvent:
     """Append an event (with seq from allocate_seq, or the next one); it is broadcast once the transaction commits."""
     if seq is None:
-        seq = allocate_seq(workshop)
+        seq = allocate_seq(workshop, stream)
     ev = WorkshopEvent(
         workshop_id=workshop.id,
+        stream=stream,
         seq=seq,
         type=type_,
         payload=data,
@@ -65,15 +68,15 @@ def record_event(
         actor_user_id=user.id if user else None,
     )
     db.session.add(ev)
-    db.session.info.setdefault("outbox", []).append((workshop.id, ev.as_message()))
+    db.session.info.setdefault("outbox", []).append((workshop.id, ev.as_message(), stream))
     return ev
 
 
-def events_since(workshop: Workshop, since: int, limit: int = 1000) -> list[WorkshopEvent]:
+def events_since(workshop: Workshop, since: int, limit: int = 1000, stream: str = "public") -> list[WorkshopEvent]:
     return list(
         db.session.scalars(
             select(WorkshopEvent)
-            .where(WorkshopEvent.workshop_id == workshop.id, WorkshopEvent.seq > since)
+            .where(WorkshopEvent.workshop_id == workshop.id, WorkshopEvent.stream == stream, WorkshopEvent.seq > since)
             .order_by(WorkshopEvent.seq)
             .limit(limit)
         )
@@ -107,9 +110,9 @@ def unit_of_work() -> Iterator[None]:
 @sa_event.listens_for(Session, "after_commit")
 def _release_outbox(session: Session) -> None:
     outbox = session.info.pop("outbox", None)
-    for workshop_id, message in outbox or ():
+    for workshop_id, message, stream in outbox or ():
         for callback in _subscribers:
-            callback(workshop_id, message)
+            callback(workshop_id, message, stream)
 
 
 @sa_event.listens_for(Session, "after_rollback")

@@ -13,7 +13,7 @@ from consult.models.base import utcnow
 from consult.models.item import KINDS
 from consult.models.participant import CATEGORIES, GENDERS
 from consult.payloads import item_payload
-from consult.services.access import Actor, require_moderator
+from consult.services.access import Actor, require_facilitator, require_moderator
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
 from consult.services.events import allocate_seq, lock_workshop, record_event
 from consult.services.participants import find_group, require_open
@@ -78,6 +78,8 @@ def post_item(
     if recent >= POSTS_PER_MINUTE:
         raise ServiceError("rate_limited", _l("You are posting very fast. Wait a minute and try again."))
     item = Item(author=participant, author_participant_id=participant.id)
+    if workshop.setting("premoderation"):
+        return _add_pending(workshop, item, group, kind, parent, clean, client_id, participant), True
     return _add(workshop, item, group, kind, parent, clean, client_id, Actor(participant=participant)), True
 
 
@@ -140,6 +142,83 @@ def _parent(workshop: Workshop, group: Group, kind: str, parent_id: object) -> I
     return parent
 
 
+def _fill(
+    item: Item, workshop: Workshop, group: Group, kind: str, parent: Item | None, text: str, client_id: str
+) -> None:
+    item.workshop_id = workshop.id
+    item.group_id = group.id
+    item.kind = kind
+    item.parent = parent
+    item.text = text
+    item.client_id = client_id
+
+
+def _add_pending(
+    workshop: Workshop,
+    item: Item,
+    group: Group,
+    kind: str,
+    parent: Item | None,
+    text: str,
+    client_id: str,
+    participant: Participant,
+) -> Item:
+    """Pre-moderation: only the author and the facilitators see the item until a facilitator approves it."""
+    _fill(item, workshop, group, kind, parent, text, client_id)
+    item.status = "pending"
+    item.seq = 0  # no public event yet; approval gives it one
+    db.session.add(item)
+    db.session.flush()
+    record_event(workshop, "item.pending", {"item": item_payload(item)}, participant=participant, stream="staff")
+    return item
+
+
+def approve_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
+    """Publish an item held for pre-moderation: it appears on every screen as if just posted."""
+    require_facilitator(workshop, actor)
+    require_open(workshop)
+    lock_workshop(workshop)
+    item = _pending(workshop, item_id)
+    item.status = "visible"
+    item.seq = allocate_seq(workshop)
+    db.session.flush()
+    record_event(workshop, "item.created", {"item": item_payload(item)}, seq=item.seq, **actor.event_actor)
+    record_event(workshop, "item.approved", {"item_id": item.id}, stream="staff", **actor.event_actor)
+    return item
+
+
+def reject_item(workshop: Workshop, actor: Actor, item_id: object, reason: object = None) -> Item:
+    """Keep an item held for pre-moderation off the screens (it stays in the record, hidden)."""
+    require_facilitator(workshop, actor)
+    lock_workshop(workshop)
+    item = _pending(workshop, item_id)
+    item.status = "hidden"
+    item.hidden_reason = clean_text(reason, field="reason", max_length=200, required=False, multiline=False)
+    db.session.flush()
+    data = {"item_id": item.id, "reason": item.hidden_reason}
+    record_event(workshop, "item.rejected", data, stream="staff", **actor.event_actor)
+    return item
+
+
+def _pending(workshop: Workshop, item_id: object) -> Item:
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        raise invalid(_l("Choose an item."), "item_id")
+    item = get_by_id(Item, item_id)
+    if item is None or item.workshop_id != workshop.id:
+        raise not_found(_l("This item does not exist in this workshop."))
+    if item.status != "pending":
+        raise invalid(_l("This item is not waiting for approval."), "item_id")
+    return item
+
+
+def pending_items(workshop: Workshop, participant: Participant | None = None) -> list[Item]:
+    """Items waiting for approval: all of them for facilitators, one's own for a participant."""
+    query = select(Item).where(Item.workshop_id == workshop.id, Item.status == "pending")
+    if participant is not None:
+        query = query.where(Item.author_participant_id == participant.id)
+    return list(db.session.scalars(query.order_by(Item.id)))
+
+
 def _add(
     workshop: Workshop,
     item: Item,
@@ -150,12 +229,7 @@ def _add(
     client_id: str,
     actor: Actor,
 ) -> Item:
-    item.workshop_id = workshop.id
-    item.group_id = group.id
-    item.kind = kind
-    item.parent = parent
-    item.text = text
-    item.client_id = client_id
+    _fill(item, workshop, group, kind, parent, text, client_id)
     item.status = "visible"
     item.seq = allocate_seq(workshop)
     db.session.add(item)

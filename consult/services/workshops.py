@@ -181,8 +181,9 @@ def update_settings(
     votes_per_participant: object = None,
     hide_votes: object = None,
     phase_actions: object = None,
+    premoderation: object = None,
 ) -> None:
-    """Voting budget, hidden counts, and what participants may do beyond each phase's default."""
+    """Voting budget, hidden counts, pre-moderation, and what participants may do beyond each phase's default."""
     check_facilitator(workshop, user)
     if workshop.status == "closed":
         raise ServiceError("closed", _l("This workshop is closed."))
@@ -197,6 +198,10 @@ def update_settings(
         if not isinstance(hide_votes, bool):
             raise invalid(_l("This choice is not valid."), "hide_votes")
         settings["hide_votes"] = hide_votes
+    if premoderation is not None:
+        if not isinstance(premoderation, bool):
+            raise invalid(_l("This choice is not valid."), "premoderation")
+        settings["premoderation"] = premoderation
     if phase_actions is not None:
         if not isinstance(phase_actions, dict) or any(
             phase not in PHASES or not isinstance(actions, list) or any(a not in ACTIONS for a in actions)

@@ -185,3 +185,28 @@ def test_a_facilitator_of_another_commune_cannot_drive_this_workshop(app, auth, 
     assert (
         call(board, "set_rapporteur", group_id=alice.group_id, participant_id=alice.id)["error"]["code"] == "not_found"
     )
+
+
+def test_premoderated_items_reach_only_facilitators_until_approved(live, facilitator):
+    from consult.services import unit_of_work
+    from consult.services.workshops import update_settings
+
+    workshop, board, (alice, a), (bob, b) = live
+    with unit_of_work():
+        update_settings(workshop, db.session.get(User, workshop.created_by_id), premoderation=True)
+    for c in (board, a, b):
+        c.get_received(NS)
+    ack = post(a, alice.group_id, text="ينتظر")
+    assert ack["ok"] and ack["item"]["status"] == "pending"
+    staff = [m["args"][0] for m in board.get_received(NS) if m["name"] == "staff_event"]
+    assert [(e["seq"], e["type"]) for e in staff] == [(1, "item.pending")]
+    assert a.get_received(NS) == [] and b.get_received(NS) == []  # neither stream reaches the phones
+    assert [i["id"] for i in call(a, "state")["pending"]] == [ack["item"]["id"]]
+    assert call(b, "state")["pending"] == []
+    assert call(b, "sync", since=0, stream="staff")["error"]["code"] == "forbidden"
+    assert call(board, "sync", since=0, stream="staff")["events"] == staff
+    assert call(a, "approve_item", item_id=ack["item"]["id"])["error"]["code"] == "forbidden"
+    approved = call(board, "approve_item", item_id=ack["item"]["id"])
+    assert approved["ok"] and approved["item"]["status"] == "visible"
+    event = everyone_got([a, b], "item.created")
+    assert event["data"]["item"]["id"] == ack["item"]["id"] and event["seq"] == approved["seq"]

@@ -12,7 +12,7 @@ from consult.models.base import utcnow
 from consult.payloads import item_payload, recommendations_payload
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
-from consult.services.items import group_items, post_item, scribe_post
+from consult.services.items import approve_item, group_items, pending_items, post_item, reject_item, scribe_post
 from consult.services.moderation import (
     edit_item,
     hide_item,
@@ -536,3 +536,37 @@ def test_a_closed_workshop_refuses_moderation(board, facilitator):
     run(set_phase, workshop, me, "closed")
     refused("closed", hide_item, workshop, me, item.id)
     refused("closed", save_recommendation, workshop, me, {"theme_id": workshop.groups[0].theme.id, "title": "x"})
+
+
+# Pre-moderation
+
+
+def test_premoderated_items_wait_for_approval_on_the_staff_stream(board, facilitator):
+    workshop, me, alice, bob = board
+    run(update_settings, workshop, facilitator, premoderation=True)
+    public_seq = workshop.last_seq
+    item = post(workshop, alice, "ينتظر الموافقة")
+    assert item.status == "pending" and workshop.last_seq == public_seq  # nothing on the public stream
+    staff = db.session.scalars(select(WorkshopEvent).where(WorkshopEvent.stream == "staff")).all()
+    assert [(e.seq, e.type) for e in staff] == [(1, "item.pending")] and workshop.staff_seq == 1
+    assert item not in group_items(workshop)
+    assert pending_items(workshop) == [item] and pending_items(workshop, alice) == [item]
+    assert pending_items(workshop, bob) == []
+    refused("forbidden", approve_item, workshop, Actor(participant=alice), item.id)
+    run(set_phase, workshop, me, "prioritization")
+    refused("not_found", cast_vote, workshop, bob, item_id=item.id, client_id="v")  # not votable while pending
+    public_seq = workshop.last_seq
+
+    run(approve_item, workshop, me, item.id)
+    assert item.status == "visible" and item.seq == workshop.last_seq == public_seq + 1
+    assert last_event(workshop).type in ("item.created", "item.approved")
+    public = db.session.scalars(
+        select(WorkshopEvent).where(WorkshopEvent.stream == "public").order_by(WorkshopEvent.seq.desc())
+    ).first()
+    assert public.type == "item.created" and public.payload["item"]["id"] == item.id
+    refused("invalid", approve_item, workshop, me, item.id)
+
+    run(set_phase, workshop, me, "problems")
+    other = post(workshop, bob, "مرفوض")
+    run(reject_item, workshop, me, other.id, "خارج الموضوع")
+    assert other.status == "hidden" and other.hidden_reason == "خارج الموضوع" and workshop.staff_seq == 4
