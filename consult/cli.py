@@ -1,4 +1,4 @@
-"""flask commands: demo, users."""
+"""flask commands: demo, users, export."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.models import Commune, User, Workshop
-from consult.services import unit_of_work
+from consult.reports.export import FORMATS, render
+from consult.reports.outcome import REPORT_LANGUAGES
+from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
 from consult.services.phases import set_phase
-from consult.services.workshops import create_workshop, open_workshop, update_settings
+from consult.services.workshops import create_workshop, find_workshop, open_workshop, update_settings
 
 DEMO_EMAIL = "facilitator@demo.tashawur.ma"
 DEMO_PASSWORD = "ait-amira-2024"
@@ -86,3 +88,22 @@ def init_app(app: Flask) -> None:
             user.set_password(password)
             db.session.add(user)
         click.echo(f"created {role} {email}")
+
+    @app.cli.command("export")
+    @click.argument("code")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+    @click.option("--lang", type=click.Choice(REPORT_LANGUAGES), default="ar", show_default=True)
+    @click.option(
+        "--public", is_flag=True, help="No names; small groups folded into “other”; hidden items only counted."
+    )
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+    def export(code: str, fmt: str, lang: str, public: bool, output: str) -> None:
+        """Write the workshop's outcome report to a file."""
+        try:
+            workshop = find_workshop(code)
+        except ServiceError as error:
+            raise click.ClickException(str(error.message)) from None
+        data = render(workshop, fmt, lang=lang, public=public)
+        with open(output, "wb") as f:
+            f.write(data)
+        click.echo(f"{output}: {len(data)} bytes")

@@ -64,6 +64,28 @@ def check_facilitator(workshop: Workshop, user: User) -> None:
         raise forbidden()
 
 
+def check_reader(workshop: Workshop, user: User) -> None:
+    """Any account of the workshop's commune (staff included) may read and download its outcome."""
+    if user.commune_id != workshop.commune_id:
+        raise forbidden()
+
+
+def search_workshops(
+    user: User, *, text: str | None = None, on: date | None = None, status: str | None = None
+) -> list[Workshop]:
+    """The commune's workshops whose title or an axis contains text, held on a date, in a status; newest first."""
+    query = select(Workshop).where(Workshop.commune_id == user.commune_id)
+    if text and text.strip():
+        pattern = f"%{text.strip()}%"
+        axis = select(Theme.workshop_id).where(Theme.name.ilike(pattern))
+        query = query.where(Workshop.title.ilike(pattern) | Workshop.id.in_(axis))
+    if on is not None:
+        query = query.where(Workshop.date == on)
+    if status in Workshop.STATUSES:
+        query = query.where(Workshop.status == status)
+    return list(db.session.scalars(query.order_by(Workshop.date.desc(), Workshop.created_at.desc())))
+
+
 def _clean_lines(lines: list[str], *, field: str, max_items: int) -> list[str]:
     names = []
     for line in lines:

@@ -26,12 +26,13 @@ def error_response(status: int, code: str, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from consult.web import api, auth, facilitate, participate
+    from consult.web import api, auth, facilitate, participate, reports
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(participate.bp)
     app.register_blueprint(facilitate.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(reports.bp)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -20,11 +20,11 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user: User) -> str:
     # Only same-site paths: an open redirect would let a phishing link borrow our login page.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("facilitate.index")
+    return url_for("facilitate.index" if user.can_facilitate else "reports.archive")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,7 +35,7 @@ def login():
         user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.strip().lower()))
         if user is not None and user.check_password(form.password.data):
             login_user(user, remember=True)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         flash(_("Wrong e-mail or password."), "error")
     return render_template("login.html", form=form)
 

@@ -1,0 +1,248 @@
+"""The outcome of a workshop as plain data: every writer (PDF, DOCX, XLSX, CSV, JSON, Markdown) renders this.
+
+The public version carries no names or nicknames, personal details only as totals, and folds any category or age
+band of fewer than FOLD_BELOW people into "other" so that nobody can be picked out; hidden items are counted, not shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
+from consult.models import Item, Participant, User, Workshop
+from consult.payloads import iso, recommendations_payload, vote_counts
+
+FORMAT_VERSION = 1
+FOLD_BELOW = 3
+REPORT_LANGUAGES = ("ar", "fr", "ar+fr")
+NOT_GIVEN = "not_given"
+
+
+def _labels() -> dict[str, str]:
+    """The report's own words, in the current locale."""
+    return {
+        "report": _("Workshop report"),
+        "commune": _("Commune"),
+        "workshop": _("Workshop"),
+        "date": _("Date"),
+        "start": _("Start"),
+        "end": _("End"),
+        "venue": _("Venue"),
+        "facilitator": _("Facilitator"),
+        "axes": _("Axes"),
+        "principles": _("Principles"),
+        "attendance": _("Attendance"),
+        "participants": _("Participants"),
+        "category": _("Stakeholder category"),
+        "gender": _("Gender"),
+        "age": _("Age"),
+        "group": _("Group"),
+        "total": _("Total"),
+        "not_given": _("Not given"),
+        "scribe_items": _("Items entered for people without a phone"),
+        "axis": _("Axis"),
+        "problem": _("Problem"),
+        "solution": _("Solution"),
+        "solutions": _("Solutions"),
+        "votes": _("Votes"),
+        "decision": _("Decision"),
+        "retained": _("Retained in recommendation %(numbers)s"),
+        "merged": _("Merged into item %(id)s"),
+        "not_retained": _("Not retained: %(reason)s"),
+        "undecided": _("Not decided yet"),
+        "hidden_items": _("Items hidden by moderation: %(count)s"),
+        "recommendations": _("Recommendations"),
+        "number": _("No."),
+        "title": _("Title"),
+        "text": _("Text"),
+        "principle": _("Principle"),
+        "priority": _("Priority"),
+        "responsible": _("Responsible party"),
+        "partners": _("Partners"),
+        "horizon": _("Horizon"),
+        "deadline": _("Deadline"),
+        "budget": _("Budget estimate"),
+        "indicator": _("Indicator"),
+        "signatures": _("Signatures"),
+        "sign_facilitator": _("The facilitator"),
+        "sign_rapporteurs": _("The rapporteurs"),
+        "sign_commune": _("For the commune"),
+        "page": _("Page %(page)s of %(pages)s"),
+        "author": _("Author"),
+        "item": _("Item"),
+        "kind": _("Kind"),
+        "public_version": _("Public version: no names; small groups folded into “other”."),
+        "female": str(GENDER_LABELS["female"]),
+        "male": str(GENDER_LABELS["male"]),
+        **{f"category.{k}": str(v) for k, v in CATEGORY_LABELS.items()},
+        **{f"age.{k}": str(v) for k, v in AGE_LABELS.items()},
+    }
+
+
+def report_labels(lang: str) -> dict[str, str]:
+    """Labels in Arabic, French, or both ("ar+fr": Arabic first, then French)."""
+    if lang not in REPORT_LANGUAGES:
+        raise ValueError(lang)
+    parts = []
+    for one in lang.split("+"):
+        with force_locale(one):
+            parts.append(_labels())
+    if len(parts) == 1:
+        return parts[0]
+    return {key: f"{parts[0][key]} / {parts[1][key]}" for key in parts[0]}
+
+
+def _fold(counter: Counter, keys: set[str]) -> Counter:
+    """Move every key of fewer than FOLD_BELOW people into "other"."""
+    folded: Counter = Counter()
+    for key, n in counter.items():
+        folded["other" if key in keys and n < FOLD_BELOW else key] += n
+    return folded
+
+
+def _attendance(workshop: Workshop, items: list[Item], public: bool) -> dict[str, Any]:
+    people = list(db.session.scalars(select(Participant).where(Participant.workshop_id == workshop.id)))
+    scribed = [i for i in items if i.by_scribe]
+    by_category = Counter(p.category or NOT_GIVEN for p in people)
+    small = {k for k, n in by_category.items() if n < FOLD_BELOW and k != NOT_GIVEN} if public else set()
+    category_of = {p.id: ("other" if (p.category or NOT_GIVEN) in small else p.category or NOT_GIVEN) for p in people}
+    table: dict[str, dict[str, int]] = {}
+    for p in people:
+        row = table.setdefault(category_of[p.id], {"female": 0, "male": 0, NOT_GIVEN: 0, "total": 0})
+        row[p.gender or NOT_GIVEN] += 1
+        row["total"] += 1
+    by_age = Counter(p.age_band or NOT_GIVEN for p in people)
+    if public:
+        by_age = _fold(by_age, {k for k in by_age if k != NOT_GIVEN})
+    groups = {g.id: g.display_name for g in workshop.groups}
+    by_group = Counter(groups.get(p.group_id, NOT_GIVEN) for p in people)
+    scribe_table: dict[str, dict[str, int]] = {}
+    for item in scribed:
+        row = scribe_table.setdefault(
+            item.speaker_category or NOT_GIVEN, {"female": 0, "male": 0, NOT_GIVEN: 0, "total": 0}
+        )
+        row[item.speaker_gender or NOT_GIVEN] += 1
+        row["total"] += 1
+    return {
+        "participants": len(people),
+        "by_category_gender": dict(sorted(table.items())),
+        "by_age": dict(sorted(by_age.items())),
+        "by_group": dict(by_group),
+        "scribe_items": len(scribed),
+        "scribe_by_category_gender": dict(sorted(scribe_table.items())),
+    }
+
+
+def _item(item: Item, votes: dict[int, int], numbers: dict[int, int], public: bool, names: dict[int, str]) -> dict:
+    if item.status == "merged":
+        decision = {"decision": "merged", "merged_into": item.merged_into_id}
+    elif item.recommendations:
+        decision = {"decision": "retained", "recommendations": sorted(numbers[r.id] for r in item.recommendations)}
+    elif item.decision:
+        decision = {"decision": item.decision, "reason": item.decision_reason}
+    else:
+        decision = {"decision": None}
+    data = {
+        "id": item.id,
+        "kind": item.kind,
+        "group": item.group.display_name,
+        "parent_id": item.parent_id,
+        "text": item.text,
+        "votes": votes.get(item.id, 0),
+        "status": item.status,
+        "by_scribe": item.by_scribe,
+        "created_at": iso(item.created_at),
+        **decision,
+    }
+    if not public:
+        data["author"] = names.get(item.author_participant_id) if item.author_participant_id else None
+        if item.status == "hidden":
+            data["hidden_reason"] = item.hidden_reason
+    return data
+
+
+def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) -> dict[str, Any]:
+    """The whole outcome of a workshop, as JSON-ready data (documented in docs/REPORT.md)."""
+    labels = report_labels(lang)
+    items = list(
+        db.session.scalars(
+            select(Item).where(Item.workshop_id == workshop.id, Item.status != "pending").order_by(Item.id)
+        )
+    )
+    votes = vote_counts(workshop)
+    recommendations = recommendations_payload(workshop)
+    numbers = {r["id"]: r["number"] for r in recommendations}
+    names = {
+        p.id: p.nickname
+        for p in db.session.scalars(select(Participant).where(Participant.workshop_id == workshop.id))
+        if p.nickname
+    }
+    commune = workshop.commune
+    facilitator = db.session.get(User, workshop.created_by_id) if workshop.created_by_id else None
+    axes = []
+    for theme in workshop.themes:
+        group_ids = {g.id for g in theme.groups}
+        mine = [i for i in items if i.group_id in group_ids]
+        shown = [i for i in mine if i.status != "hidden" or not public]
+        rendered = {i.id: _item(i, votes, numbers, public, names) for i in shown}
+        problems = []
+        for item in shown:
+            if item.kind == "problem":
+                entry = {**rendered[item.id], "solutions": []}
+                problems.append(entry)
+        by_id = {p["id"]: p for p in problems}
+        loose = []
+        for item in shown:
+            if item.kind == "solution":
+                parent = by_id.get(item.parent_id)
+                (parent["solutions"] if parent else loose).append(rendered[item.id])
+        axes.append(
+            {
+                "id": theme.id,
+                "name": theme.name,
+                "color": theme.color,
+                "groups": [g.display_name for g in theme.groups],
+                "problems": problems,
+                "solutions_without_problem": loose,
+                "hidden_items": sum(1 for i in mine if i.status == "hidden"),
+                "recommendations": [r["number"] for r in recommendations if r["theme_id"] == theme.id],
+            }
+        )
+    theme_names = {t.id: t.name for t in workshop.themes}
+    rapporteurs = [names.get(g.rapporteur_id) or "" for g in workshop.groups if g.rapporteur_id] if not public else []
+    return {
+        "format": "tashawur.outcome",
+        "version": FORMAT_VERSION,
+        "language": lang,
+        "public": public,
+        "labels": labels,
+        "workshop": {
+            "code": workshop.code,
+            "title": workshop.title,
+            "date": workshop.date.isoformat() if workshop.date else None,
+            "start": iso(workshop.opened_at),
+            "end": iso(workshop.closed_at),
+            "venue": workshop.venue,
+            "status": workshop.status,
+            "language": workshop.language,
+            "facilitator": facilitator.name if facilitator else None,
+            "commune": {
+                "name_ar": commune.name_ar,
+                "name_fr": commune.name_fr,
+                "province": commune.province,
+                "region": commune.region,
+            },
+            "axes": [t.name for t in workshop.themes],
+            "principles": list(workshop.principles or []),
+        },
+        "attendance": _attendance(workshop, items, public),
+        "axes": axes,
+        "recommendations": [{**r, "axis": theme_names.get(r["theme_id"])} for r in recommendations],
+        "signatures": {"facilitator": facilitator.name if facilitator else None, "rapporteurs": rapporteurs},
+    }
