@@ -63,7 +63,7 @@ format: $(VENV)/.requirements-dev
 # Extract strings and merge them into every catalog (then translate the new entries).
 messages: $(VENV)/.requirements
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache

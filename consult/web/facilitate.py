@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,7 +11,9 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import Optional
 
 from consult.extensions import db
+from consult.labels import CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Workshop
+from consult.models.workshop import PHASES
 from consult.payloads import participation_counts
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
@@ -29,9 +31,45 @@ from consult.services.workshops import (
     workshops_of,
 )
 from consult.web.participate import join_url, nest_items, options
+from consult.web.screens import (
+    MODERATION_LABELS,
+    PHASE_NAMES,
+    RECOMMENDATION_LABELS,
+    labels,
+    participants_list,
+    snapshot,
+)
 
 bp = Blueprint("facilitate", __name__)
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+BOARD_LABELS = {
+    "keys": _l(
+        "Keys: 1–9 one group · 0 all groups · R recommendations · D dark · N / P next / previous phase · "
+        "Space pause or resume the timer · ? this help"
+    ),
+}
+CONTROL_LABELS = {
+    **MODERATION_LABELS,
+    **RECOMMENDATION_LABELS,
+    "move": _l("Move to…"),
+    "not_retained_button": _l("Not retained…"),
+    "ask_reason": _l("Why is it not retained? The participants will see this answer."),
+    "clear_decision": _l("Clear the decision"),
+    "unmerge": _l("Unmerge"),
+    "merged_here": _l("Merged into this one:"),
+    "select": _l("Select"),
+    "selected": _l("Selected"),
+    "keep": _l("Keep"),
+    "merge": _l("Merge"),
+    "clear_selection": _l("Clear the selection"),
+    "hidden_items": _l("Hidden items"),
+    "reason": _l("Reason"),
+    "no_rapporteur": _l("— no rapporteur —"),
+    "participant": _l("Participant"),
+    "in_group": _l("In this group"),
+    "others": _l("Others"),
+    "confirm_close": _l("Close the workshop? Participants will no longer be able to post or vote."),
+}
 
 
 class WorkshopForm(FlaskForm):
@@ -152,6 +190,7 @@ def workshop(code: str):
         workshop=found,
         join_url=join_url(found),
         counts=participation_counts(found),
+        phase_names=PHASE_NAMES,
     )
 
 
@@ -183,10 +222,35 @@ def change_phase(code: str):
     return redirect(url_for(".workshop", code=code))
 
 
+@bp.route("/facilitate/<code>/control")
+@login_required
+def control(code: str):
+    """The control panel: phases and timer, moderation, scribe mode, rapporteurs and recommendations, live."""
+    found = _workshop_for_facilitator(code)
+    return render_template(
+        "facilitate/control.html",
+        workshop=found,
+        snapshot=snapshot(found, every_status=True),
+        participants=participants_list(found),
+        labels=labels(CONTROL_LABELS),
+        categories={key: str(label) for key, label in CATEGORY_LABELS.items()},
+        genders={key: str(label) for key, label in GENDER_LABELS.items()},
+        phases=PHASES,
+    )
+
+
+@bp.route("/facilitate/<code>/participants.json")
+@login_required
+def participants(code: str):
+    """Who has joined (id, nickname, group): the control panel's rapporteur picker reloads it as people arrive."""
+    found = _workshop_for_facilitator(code)
+    return jsonify(participants=participants_list(found))
+
+
 @bp.route("/w/<code>/board")
 @login_required
 def board(code: str):
-    """The projector board: one column per group, live."""
+    """The projector board: one column per group, live; ?focus=<group id>, ?view=recommendations, ?theme=dark."""
     found = _workshop_for_facilitator(code)
     columns = []
     items = group_items(found)
@@ -200,4 +264,6 @@ def board(code: str):
         columns=columns,
         join_url=join_url(found),
         counts=participation_counts(found),
+        snapshot=snapshot(found),
+        labels=labels(BOARD_LABELS),
     )

@@ -13,32 +13,27 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Participant, Workshop
+from consult.payloads import allowed_actions
 from consult.services import ServiceError, unit_of_work
 from consult.services.items import group_items, post_item
 from consult.services.participants import NICKNAME_MAX, choose_group, join_workshop, participant_by_token
 from consult.services.text import ITEM_TEXT_MAX, as_id
+from consult.services.votes import cast_vote, my_votes, withdraw_vote
 from consult.services.workshops import find_workshop, normalize_code
+from consult.web.screens import (
+    MODERATION_LABELS,
+    PHASE_NAMES,
+    RECOMMENDATION_LABELS,
+    hint_labels,
+    labels,
+    phase_hint,
+    snapshot,
+)
 
 bp = Blueprint("participate", __name__)
 
-CATEGORY_LABELS = {
-    "council_member": _l("Council member"),
-    "commune_staff": _l("Commune staff"),
-    "civil_society": _l("Civil society"),
-    "iecg_member": _l("Member of the equality body (IECG)"),
-    "private_sector": _l("Private sector"),
-    "citizen": _l("Citizen"),
-    "other": _l("Other"),
-}
-GENDER_LABELS = {"female": _l("Woman"), "male": _l("Man")}
-AGE_LABELS = {
-    "under_18": _l("Under 18"),
-    "18_29": _l("18 to 29"),
-    "30_44": _l("30 to 44"),
-    "45_59": _l("45 to 59"),
-    "60_plus": _l("60 or more"),
-}
 NOT_SAID = SelectChoice("", _l("I prefer not to say"))
 
 
@@ -69,6 +64,21 @@ class PostForm(FlaskForm):
     text = TextAreaField(_l("Your text"))
     parent_id = SelectField(_l("It answers the problem"), choices=[], validate_choice=False)
     client_id = HiddenField()
+
+
+ROOM_LABELS = {
+    "sent": _l("Posted. Thank you!"),
+    "queued": _l("Saved on this phone; it will be sent when the connection returns."),
+    "closed": _l("This workshop is closed."),
+    "vote": _l("Add a dot"),
+    "unvote": _l("Take a dot back"),
+    "my_dots": _l("My dots"),
+    "dots_left": _l("Dots left"),
+    "rapporteur": _l(
+        "You are the rapporteur of your group: you can correct, pin and hide its items, and write the axis's "
+        "recommendations."
+    ),
+}
 
 
 def current_participant(workshop: Workshop) -> Participant | None:
@@ -180,6 +190,9 @@ def room(code: str):
             return redirect(url_for(".room", code=workshop.code, group=participant.group_id))
     items = group_items(workshop, viewed.id) if viewed else []
     problems, loose = nest_items(items)
+    allowed = allowed_actions(workshop)
+    if form.kind.data not in allowed and "solution" in allowed:
+        form.kind.data = "solution"
     form.client_id.data = uuid.uuid4().hex  # a fresh id per form: a double tap posts once
     form.parent_id.choices = [SelectChoice("", _("— none —"))] + [
         SelectChoice(str(p.id), p.text[:80]) for p, _s in problems
@@ -193,7 +206,37 @@ def room(code: str):
         loose=loose,
         form=form,
         text_max=ITEM_TEXT_MAX,
+        allowed=allowed,
+        phase_name=PHASE_NAMES.get(workshop.phase, ""),
+        phase_hint=phase_hint(workshop),
+        snapshot=snapshot(
+            workshop, participant=participant, group_id=viewed.id if viewed else None, with_items=viewed is not None
+        ),
+        labels=labels(ROOM_LABELS, hint_labels(), MODERATION_LABELS, RECOMMENDATION_LABELS),
+        voting={"client_id": uuid.uuid4().hex, "mine": my_votes(participant)} if "vote" in allowed else None,
     )
+
+
+@bp.route("/w/<code>/vote", methods=["POST"])
+def vote(code: str):
+    """Put a dot on an item or take it back (the plain-form way; the room does it live)."""
+    workshop = _load(code)
+    participant = current_participant(workshop)
+    if participant is None:
+        return redirect(url_for(".join", code=workshop.code))
+    if FlaskForm().validate_on_submit():
+        change = withdraw_vote if request.form.get("action") == "unvote" else cast_vote
+        try:
+            with unit_of_work():
+                change(
+                    workshop,
+                    participant,
+                    item_id=form_id(request.form.get("item_id")),
+                    client_id=request.form.get("client_id"),
+                )
+        except ServiceError as error:
+            flash(str(error.message), "error")
+    return redirect(url_for(".room", code=workshop.code, group=request.form.get("group", type=int)))
 
 
 @bp.route("/w/<code>/group", methods=["POST"])

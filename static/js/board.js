@@ -1,42 +1,170 @@
-/* The projector board: every group's column moves live; new items glow for a few seconds. */
+/* The projector board: every group's column moves live; the phase, the countdown and the dots; views
+   (all groups, one group, the recommendations, dark) from the address or the keyboard. */
 (function () {
   "use strict";
   var T = window.Tashawur;
+  var el = T.el;
   var data = T.pageData();
+  var L = data.labels;
+  var model = T.model(data.snapshot);
+  var phases = data.snapshot.phases;
+  var columnsBox = document.querySelector(".columns");
+  var columns = Array.prototype.slice.call(document.querySelectorAll(".column"));
+  var recsBox = document.getElementById("recs");
+  var toast = document.getElementById("toast");
+  var timer = T.countdown(document.getElementById("timer"));
+  var highlight = new Set();
+  var stateKey = "";
 
-  function column(groupId) {
-    return document.querySelector('.column[data-group="' + groupId + '"]');
-  }
+  T.clock.observe(data.snapshot.server_time);
 
-  function setCounts(counts) {
-    document.getElementById("count-participants").textContent = counts.participants;
-    document.querySelectorAll(".column").forEach(function (col) {
-      col.querySelector(".count-group-participants").textContent = counts.by_group[col.dataset.group] || 0;
+  var card = T.cards(function (node, item) {
+    T.fillItem(node, item, { labels: L, model: model });
+  }, function () { return stateKey; });
+
+  function drawColumns() {
+    stateKey = model.workshop.phase + "|" + model.votesHidden() + "|" + model.recommendations.map(function (r) { return r.id + ":" + r.number; }).join();
+    columns.forEach(function (col) {
+      var groupId = Number(col.dataset.group);
+      var items = model.visible(groupId);
+      T.renderThreads(col.querySelector(".column-body"), items, card);
+      col.querySelector(".count-group-items").textContent = items.length;
+      col.querySelector(".count-group-participants").textContent = model.counts.by_group[String(groupId)] || 0;
     });
+    highlight.forEach(function (id) {
+      var node = card.element(id);
+      if (!node || !node.isConnected) return;
+      node.classList.remove("fresh");
+      void node.offsetWidth;  // restart the glow
+      node.classList.add("fresh");
+      node.scrollIntoView({ block: "nearest" });
+    });
+    highlight.clear();
   }
+
+  function drawHead() {
+    var phase = document.getElementById("phase-name");
+    phase.textContent = L["phase_" + model.workshop.phase] || model.workshop.phase;
+    phase.dataset.phase = model.workshop.phase;
+    document.getElementById("count-participants").textContent = model.counts.participants;
+    document.getElementById("dots-cast").hidden = model.workshop.phase !== "prioritization" && !model.votesCast;
+    document.getElementById("count-dots").textContent = model.votesCast;
+    timer.set(model.workshop.timer);
+  }
+
+  function drawRecommendations() {
+    recsBox.style.setProperty("--columns", Math.max(1, model.themes().length));
+    recsBox.replaceChildren.apply(recsBox, model.themes().map(function (theme) {
+      var recs = model.recommendationsOf(theme.id);
+      return el("section.recs-axis", { style: "--theme: " + theme.color }, [
+        T.userText("h2", theme.name),
+        recs.length ? el("ol.recs-list", {}, recs.map(function (r) {
+          var meta = [r.principle, r.responsible, r.horizon, r.deadline].filter(Boolean).join(" · ");
+          return el("li.rec", { value: r.number, "data-id": r.id }, [
+            T.userText("p.rec-title", r.title),
+            r.body ? T.userText("p.rec-body", r.body) : null,
+            meta ? T.userText("p.rec-meta", meta) : null
+          ]);
+        })) : el("p.muted", { text: L.no_recommendations })
+      ]);
+    }));
+  }
+
+  // Views live in the address, so a reload (or a second projector) shows the same.
+  var params = new URLSearchParams(location.search);
+  var view = {
+    focus: Number(params.get("focus")) || null,
+    recs: params.get("view") === "recommendations",
+    dark: params.get("theme") === "dark"
+  };
+  function applyView() {
+    var focus = view.focus && model.group(view.focus) ? view.focus : null;
+    document.body.classList.toggle("dark", view.dark);
+    document.body.classList.toggle("view-recs", view.recs);
+    document.body.classList.toggle("view-focus", !!focus && !view.recs);
+    columns.forEach(function (col) { col.hidden = !!focus && Number(col.dataset.group) !== focus; });
+    columnsBox.style.setProperty("--columns", focus ? 1 : columns.length);
+    columnsBox.hidden = view.recs;
+    recsBox.hidden = !view.recs;
+    var next = new URLSearchParams(location.search);
+    [["focus", focus], ["view", view.recs ? "recommendations" : null], ["theme", view.dark ? "dark" : null]]
+      .forEach(function (pair) { if (pair[1]) next.set(pair[0], pair[1]); else next.delete(pair[0]); });
+    var query = next.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+
+  var toastTimer = null;
+  function say(message) {
+    toast.textContent = message;
+    toast.hidden = !message;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.hidden = true; }, 6000);
+  }
+  function fail(error) { say(error.message || L.offline); }
 
   function onEvent(ev) {
-    var d = ev.data;
-    if (ev.type === "item.created") {
-      var col = column(d.item.group_id);
-      if (!col) return;
-      var el = T.placeItem(col, d.item, null, data.labels);
-      if (el) {
-        var count = col.querySelector(".count-group-items");
-        count.textContent = Number(count.textContent) + 1;
-        el.scrollIntoView({ block: "nearest" });
-      }
-    } else if (d && d.counts) {
-      setCounts(d.counts);
-    } else if (ev.type === "workshop.updated") {
-      location.reload();
-    }
+    model.apply(ev);
+    var d = ev.data || {};
+    if (!ev.replayed && d.timer) T.clock.observe(d.timer.server_time);
+    if (ev.type === "item.created" || ev.type === "item.restored") highlight.add(d.item.id);
+    else if (ev.type === "items.unmerged") highlight.add(d.item.id);
+    else if (ev.type === "item.moved") d.items.forEach(function (i) { highlight.add(i.id); });
+    else if (ev.type === "workshop.updated") { location.reload(); return; }
+    drawHead();
+    drawColumns();
+    if (ev.type === "recommendation.changed") drawRecommendations();
   }
 
-  T.connect({
-    seq: data.seq,
+  var live = T.connect({
+    seq: data.snapshot.seq,
     auth: { workshop: data.code, lang: data.lang },
     onEvent: onEvent,
-    onStatus: T.statusLight(document.getElementById("conn"))
+    onStatus: T.statusLight(document.getElementById("conn")),
+    onError: fail,
+    offlineMessage: L.offline
   });
+
+  // The facilitator's keys: the board is driven from the laptop that shows it.
+  function step(direction) {
+    var next = phases[phases.indexOf(model.workshop.phase) + direction];
+    if (!next || next === "closed") return;  // closing is a decision for the control panel, not a stray key
+    live.call("set_phase", { phase: next });
+  }
+  function toggleTimer() {
+    var state = timer.state();
+    if (state === "running") live.call("timer", { action: "pause" });
+    else if (state === "paused") live.call("timer", { action: "resume" });
+  }
+  function letter(e) {
+    var key = (e.key || "").toLowerCase();
+    if (/^[a-z]$/.test(key)) return key;
+    var code = /^Key([A-Z])$/.exec(e.code || "");  // an Arabic keyboard: the key's place, not its letter
+    return code ? code[1].toLowerCase() : key;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || (e.target.closest && e.target.closest("input, textarea, select, button"))) return;
+    var key = letter(e);
+    var digit = /^(Digit|Numpad)([0-9])$/.exec(e.code || "");
+    var n = digit ? Number(digit[2]) : (/^[0-9]$/.test(key) ? Number(key) : null);
+    if (n !== null) {
+      var group = n ? columns[n - 1] : null;
+      var id = group ? Number(group.dataset.group) : null;
+      view.focus = id && view.focus !== id ? id : null;
+      view.recs = false;
+    } else if (key === "r") view.recs = !view.recs;
+    else if (key === "d") view.dark = !view.dark;
+    else if (key === "escape") { view.focus = null; view.recs = false; }
+    else if (key === "n") step(1);
+    else if (key === "p") step(-1);
+    else if (key === " " || e.code === "Space") toggleTimer();
+    else if (key === "?" || key === "h") document.getElementById("keys-help").hidden = !document.getElementById("keys-help").hidden;
+    else return;
+    e.preventDefault();
+    applyView();
+  });
+
+  drawHead();
+  drawColumns();
+  drawRecommendations();
+  applyView();
 })();

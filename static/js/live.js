@@ -1,4 +1,6 @@
-/* Tashawur live core: keeps this screen's copy of the workshop's event stream whole (gap-free by seq). */
+/* Tashawur live core: keeps this screen's copy of the workshop's event stream whole (gap-free by seq),
+   a model of the workshop built from the page's snapshot and those events, and the countdown.
+   Drawing helpers are in draw.js. */
 (function () {
   "use strict";
 
@@ -47,7 +49,8 @@
       socket.timeout(15000).emit("sync", { since: seq }, function (err, ack) {
         syncing = false;
         if (err || !ack || !ack.ok) return;
-        ack.events.forEach(apply);
+        // Replayed events are old news: their server_time says nothing about the clock now.
+        ack.events.forEach(function (ev) { ev.replayed = true; apply(ev); });
         if (ack.more) sync();
       });
     }
@@ -63,7 +66,18 @@
       if (err && err.data && opts.onRefused) opts.onRefused(err.data);
     });
     socket.on("event", apply);
-    return { socket: socket, seq: function () { return seq; } };
+
+    // Emit and call back with the ack's data, or report its error (or the missing connection) through onError.
+    function call(name, payload, onOk, onError) {
+      var fail = onError || opts.onError || function () {};
+      if (!socket.connected) { fail({ code: "offline", message: opts.offlineMessage || "" }); return; }
+      socket.timeout(15000).emit(name, payload || {}, function (err, ack) {
+        if (err) { fail({ code: "timeout", message: opts.offlineMessage || "" }); return; }
+        if (!ack || !ack.ok) { fail((ack && ack.error) || { code: "invalid", message: "" }); return; }
+        if (onOk) onOk(ack);
+      });
+    }
+    return { socket: socket, seq: function () { return seq; }, call: call };
   }
 
   // Writes waiting for the server's ack survive a reload or a dead battery: they live in localStorage.
@@ -81,67 +95,174 @@
     };
   }
 
-  function itemElement(item, me, labels) {
-    var el = document.createElement("article");
-    el.className = "item item-" + item.kind + (me && item.author_id === me ? " mine" : "");
-    el.dataset.id = item.id;
-    var p = document.createElement("p");
-    p.className = "item-text";
-    p.dir = "auto";
-    var bdi = document.createElement("bdi");
-    bdi.textContent = item.text;
-    p.appendChild(bdi);
-    el.appendChild(p);
-    var meta = document.createElement("p");
-    meta.className = "item-meta";
-    if (me && item.author_id === me) {
-      var badge = document.createElement("span");
-      badge.className = "badge-mine";
-      badge.textContent = labels.you;
-      meta.appendChild(badge);
+  /* The workshop as this screen knows it: the page's snapshot, then every event applied in order.
+     Items keep their status (visible, hidden, merged): screens draw the visible ones. */
+  function model(snap) {
+    var m = {
+      workshop: snap.workshop,
+      items: new Map(),
+      recommendations: snap.recommendations || [],
+      counts: snap.counts || { participants: 0, by_group: {} },
+      votesCast: snap.votes_cast || 0,
+      me: snap.me || null
+    };
+    function put(item) {
+      if (!item) return;
+      var old = m.items.get(item.id);
+      if (old && old.hidden_reason && item.status === "hidden") item.hidden_reason = old.hidden_reason;
+      m.items.set(item.id, item);
     }
-    if (item.author_name) {
-      var author = document.createElement("bdi");
-      author.className = "author";
-      author.textContent = item.author_name;
-      meta.appendChild(author);
-    }
-    el.appendChild(meta);
-    return el;
+    (snap.items || []).forEach(put);
+
+    m.votesHidden = function () {
+      return !!(m.workshop.settings && m.workshop.settings.hide_votes) && m.workshop.phase === "prioritization";
+    };
+    m.allows = function (action) { return (m.workshop.allowed || []).indexOf(action) >= 0; };
+    m.group = function (id) {
+      return m.workshop.groups.filter(function (g) { return g.id === id; })[0] || null;
+    };
+    // The axes in order, each once (a large room may have several groups per axis).
+    m.themes = function () {
+      var seen = new Map();
+      m.workshop.groups.forEach(function (g) { if (!seen.has(g.theme.id)) seen.set(g.theme.id, g.theme); });
+      return Array.from(seen.values());
+    };
+    // Pinned first, then in the order they were posted.
+    m.visible = function (groupId) {
+      var list = [];
+      m.items.forEach(function (i) {
+        if (i.status === "visible" && (groupId == null || i.group_id === groupId)) list.push(i);
+      });
+      return list.sort(function (a, b) { return (b.pinned - a.pinned) || (a.id - b.id); });
+    };
+    m.withStatus = function (status, groupId) {
+      var list = [];
+      m.items.forEach(function (i) { if (i.status === status && (groupId == null || i.group_id === groupId)) list.push(i); });
+      return list.sort(function (a, b) { return a.id - b.id; });
+    };
+    m.themeItems = function (themeId) {
+      var groups = m.workshop.groups.filter(function (g) { return g.theme.id === themeId; }).map(function (g) { return g.id; });
+      return m.visible().filter(function (i) { return groups.indexOf(i.group_id) >= 0; });
+    };
+    m.recommendationsOf = function (themeId) {
+      return m.recommendations.filter(function (r) { return r.theme_id === themeId; });
+    };
+    m.recommendation = function (id) {
+      return m.recommendations.filter(function (r) { return r.id === id; })[0] || null;
+    };
+
+    m.apply = function (ev) {
+      var d = ev.data || {};
+      switch (ev.type) {
+        case "item.created": case "item.updated": case "item.restored":
+          put(d.item); break;
+        case "item.hidden":
+          var hidden = m.items.get(d.item_id);
+          if (hidden) { hidden.status = "hidden"; hidden.hidden_reason = d.reason; hidden.pinned = false; }
+          break;
+        case "item.moved":
+          (d.items || []).forEach(put); break;
+        case "items.merged":
+          (d.merged_ids || []).forEach(function (id) {
+            var merged = m.items.get(id);
+            if (merged) { merged.status = "merged"; merged.merged_into_id = d.keep.id; merged.pinned = false; }
+          });
+          put(d.keep); (d.items || []).forEach(put); break;
+        case "items.unmerged":
+          put(d.item); put(d.keep); (d.items || []).forEach(put); break;
+        case "vote.changed":
+          m.votesCast = d.votes_cast;
+          if (d.item_id != null && m.items.has(d.item_id)) m.items.get(d.item_id).votes = d.votes;
+          break;
+        case "phase.changed":
+          m.workshop.phase = d.phase;
+          m.workshop.allowed = d.allowed;
+          m.workshop.timer = d.timer;
+          if (d.votes) m.items.forEach(function (i) { i.votes = d.votes[String(i.id)] || 0; });
+          break;
+        case "timer.changed":
+          m.workshop.timer = d.timer; break;
+        case "group.updated":
+          m.workshop.groups = m.workshop.groups.map(function (g) { return g.id === d.group.id ? d.group : g; });
+          break;
+        case "recommendation.changed":
+          m.recommendations = d.recommendations || [];
+          (d.items || []).forEach(put); break;
+        case "workshop.updated":
+          m.workshop = d; break;
+        case "workshop.opened": case "workshop.closed":
+          m.workshop.status = d.status;
+          m.workshop.phase = d.phase;
+          if (d.status === "closed") {
+            m.workshop.allowed = [];
+            m.workshop.timer = { state: "idle", ends_at: null, remaining: null, duration: null };
+          }
+          break;
+        case "participant.joined": case "participant.group_chosen":
+          if (d.counts) m.counts = d.counts;
+          break;
+      }
+    };
+    return m;
   }
 
-  // Put an item in a list of threads (problems with nested solutions); returns the new element or null.
-  function placeItem(container, item, me, labels) {
-    if (container.querySelector('.item[data-id="' + item.id + '"]')) return null;
-    var el = itemElement(item, me, labels);
-    if (item.kind === "problem") {
-      var thread = document.createElement("div");
-      thread.className = "thread";
-      thread.dataset.problem = item.id;
-      var solutions = document.createElement("div");
-      solutions.className = "solutions";
-      thread.appendChild(el);
-      thread.appendChild(solutions);
-      container.querySelector(".problems, #problems").appendChild(thread);
-    } else {
-      var parent = item.parent_id && container.querySelector('.thread[data-problem="' + item.parent_id + '"] .solutions');
-      (parent || container.querySelector(".loose")).appendChild(el);
-    }
-    el.classList.add("fresh");
-    return el;
+  /* The server's clock, as offset from this device's: a countdown reads the same on every screen. */
+  var clock = {
+    offset: 0,
+    observe: function (serverTime) {
+      var t = parseTime(serverTime);
+      if (!isNaN(t)) clock.offset = t - Date.now();
+    },
+    now: function () { return Date.now() + clock.offset; }
+  };
+  function parseTime(iso) {
+    return iso ? Date.parse(String(iso).replace(/(\.\d{3})\d+/, "$1")) : NaN;
+  }
+  function formatSeconds(s) {
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var mm = (h ? String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
+    return h ? h + ":" + mm : mm;
   }
 
-  function statusLight(el) {
+  /* A countdown drawn into el (its .countdown-time child): hidden when idle, "done" at zero. */
+  function countdown(el) {
+    var timer = null, tick = null;
+    var time = el.querySelector(".countdown-time") || el;
+    function remaining() {
+      if (!timer || timer.state === "idle") return null;
+      if (timer.state === "paused") return timer.remaining || 0;
+      return Math.max(0, Math.ceil((parseTime(timer.ends_at) - clock.now()) / 1000));
+    }
+    function draw() {
+      var r = remaining();
+      el.hidden = r === null;
+      el.dataset.state = timer ? timer.state : "idle";
+      el.classList.toggle("done", r === 0);
+      if (r !== null) time.textContent = formatSeconds(r);
+      if (r === 0 && tick) { clearInterval(tick); tick = null; }
+    }
+    return {
+      set: function (t) {
+        timer = t;
+        if (tick) clearInterval(tick);
+        tick = t && t.state === "running" ? setInterval(draw, 250) : null;
+        draw();
+      },
+      state: function () { return timer ? timer.state : "idle"; }
+    };
+  }
+
+  function statusLight(node) {
     return function (online) {
-      if (!el) return;
-      el.hidden = false;
-      el.textContent = online ? el.dataset.online : el.dataset.offline;
-      el.className = "conn " + (online ? "online" : "offline");
+      if (!node) return;
+      node.hidden = false;
+      node.textContent = online ? node.dataset.online : node.dataset.offline;
+      node.className = "conn " + (online ? "online" : "offline");
     };
   }
 
   window.Tashawur = {
-    pageData: pageData, newClientId: newClientId, connect: connect, outbox: outbox,
-    itemElement: itemElement, placeItem: placeItem, statusLight: statusLight
+    pageData: pageData, newClientId: newClientId, connect: connect, outbox: outbox, model: model,
+    clock: clock, countdown: countdown, statusLight: statusLight
   };
 })();

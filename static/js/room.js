@@ -1,45 +1,218 @@
-/* The participant's room: live items of the viewed group, and posting that never loses a word. */
+/* The participant's room: the phase and what to do now, live items of the viewed group, dots to vote,
+   the recommendations at the end, and posting that never loses a word. */
 (function () {
   "use strict";
   var T = window.Tashawur;
+  var el = T.el;
   var data = T.pageData();
+  var L = data.labels;
+  var model = T.model(data.snapshot);
+  var me = data.snapshot.me;
   var list = document.getElementById("items");
   var form = document.getElementById("post-form");
+  var toast = document.getElementById("toast");
+  var timer = T.countdown(document.getElementById("timer"));
   var box = T.outbox("tashawur.outbox." + data.code);
   var draftKey = "tashawur.draft." + data.code;
+  var stateKey = "";
 
-  function show(item) {
-    if (!list || item.group_id !== data.viewed) return;
-    if (T.placeItem(list, item, data.participant, data.labels)) {
-      var empty = list.querySelector(".empty");
-      if (empty) empty.hidden = true;
-      if (item.kind === "problem" && form) {
-        var option = document.createElement("option");
-        option.value = item.id;
-        option.textContent = item.text.slice(0, 80);
-        form.elements.parent_id.appendChild(option);
-      }
+  T.clock.observe(data.snapshot.server_time);
+
+  var toastTimer = null;
+  function say(message, isError) {
+    toast.textContent = message || "";
+    toast.hidden = !message;
+    toast.className = "toast" + (isError ? " toast-error" : "");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { toast.hidden = true; }, 5000);
+  }
+  function fail(error) { say(error.message || L.offline, true); }
+
+  function rapporteur() {
+    var group = model.group(me.group_id);
+    return !!group && group.rapporteur_id === me.id && model.workshop.status === "open";
+  }
+
+  function button(text, onclick, attrs) {
+    return el("button.button.small", Object.assign({ type: "button", text: text, onclick: onclick }, attrs || {}));
+  }
+
+  // What a participant can do on an item: dots while voting; correcting, pinning, hiding as rapporteur.
+  function controls(card, item) {
+    if (model.allows("vote")) {
+      var mine = me.votes[String(item.id)] || 0;
+      card.appendChild(el("div.dots", {}, [
+        el("span.my-dots", { "aria-label": L.my_dots + ": " + mine }, [
+          el("span.my-dots-marks", { "aria-hidden": "true", text: mine ? "●".repeat(mine) : "○" }),
+          " " + L.my_dots + ": " + mine
+        ]),
+        mine ? el("button.button.dot-button.unvote", {
+          type: "button", text: "− " + L.unvote, onclick: function () { vote("unvote", item.id); }
+        }) : null,
+        el("button.button.button-primary.dot-button.vote", {
+          type: "button", text: "+ " + L.vote, disabled: me.votes_remaining <= 0,
+          onclick: function () { vote("vote", item.id); }
+        })
+      ]));
+    }
+    if (rapporteur() && item.group_id === me.group_id) {
+      card.appendChild(el("div.item-actions", {}, [
+        button(item.pinned ? L.unpin : L.pin, function () {
+          live.call("pin_item", { item_id: item.id, pinned: !item.pinned });
+        }),
+        button(L.edit, function () {
+          T.ask(L, L.ask_edit, { input: true, multiline: true, value: item.text }, function (text) {
+            live.call("edit_item", { item_id: item.id, text: text });
+          });
+        }),
+        button(L.hide, function () {
+          T.ask(L, L.ask_hide, { input: true }, function (reason) {
+            live.call("hide_item", { item_id: item.id, reason: reason || null });
+          });
+        }, { "class": "button small button-danger" })
+      ]));
     }
   }
 
+  var card = T.cards(function (node, item) {
+    T.fillItem(node, item, {
+      labels: L, me: me.id, model: model, extra: controls
+    });
+  }, function () { return stateKey; });
+
+  function vote(action, itemId) {
+    live.call(action, { client_id: T.newClientId(), item_id: itemId }, function (ack) {
+      me.votes[String(ack.item_id)] = ack.mine;
+      me.votes_remaining = ack.remaining;
+      draw();
+    });
+  }
+
+  function drawPhase() {
+    var w = model.workshop;
+    var phase = w.status === "closed" ? "closed" : w.phase;
+    document.getElementById("phase-banner").dataset.phase = phase;
+    document.getElementById("phase-name").textContent = L["phase_" + phase] || phase;
+    var together = (phase === "problems" || phase === "solutions") && model.allows("problem") && model.allows("solution");
+    document.getElementById("phase-hint").textContent = L["hint_" + (together ? "together" : phase)] || "";
+    document.getElementById("dots-left").hidden = !model.allows("vote");
+    document.getElementById("dots-remaining").textContent = me.votes_remaining;
+    document.getElementById("rapporteur-note").hidden = !rapporteur();
+    timer.set(w.timer);
+  }
+
+  function drawRecommendations() {
+    var section = document.getElementById("recs");
+    var phase = model.workshop.phase;
+    section.hidden = phase !== "synthesis" && phase !== "closed";
+    var parts = [];
+    model.themes().forEach(function (theme) {
+      var recs = model.recommendationsOf(theme.id);
+      if (!recs.length) return;
+      parts.push(T.userText("h3", theme.name));
+      parts[parts.length - 1].style.setProperty("--theme", theme.color);
+      parts.push(el("ol.recs-list", {}, recs.map(function (r) {
+        return el("li.rec", { value: r.number, "data-id": r.id }, [
+          T.userText("p.rec-title", r.title), r.body ? T.userText("p.rec-body", r.body) : null
+        ]);
+      })));
+    });
+    if (!parts.length) parts.push(el("p.muted", { text: L.no_recommendations }));
+    document.getElementById("recs-list").replaceChildren.apply(document.getElementById("recs-list"), parts);
+  }
+
+  function drawForm() {
+    if (!form) return;
+    var kinds = form.querySelectorAll("input[name=kind]");
+    var allowed = [];
+    kinds.forEach(function (input) {
+      var ok = model.allows(input.value);
+      input.closest(".kind-option").hidden = !ok;
+      if (ok) allowed.push(input);
+    });
+    form.hidden = !allowed.length;
+    if (allowed.length && allowed.every(function (input) { return !input.checked; })) allowed[0].checked = true;
+    // The problems a solution may answer: this group's, as they are now.
+    var select = form.elements.parent_id;
+    var problems = model.visible(me.group_id).filter(function (item) { return item.kind === "problem"; });
+    var key = JSON.stringify(problems.map(function (p) { return [p.id, p.text]; }));
+    if (select.dataset.key !== key) {  // rebuilt only when it changed: an open list must stay open
+      var chosen = select.value;
+      select.replaceChildren.apply(select, [select.options[0]].concat(problems.map(function (p) {
+        return el("option", { value: p.id, text: p.text.slice(0, 80) });
+      })));
+      select.value = chosen;
+      if (select.value !== chosen) select.value = "";
+      select.dataset.key = key;
+    }
+    refresh();
+  }
+
+  function drawItems() {
+    if (!list) return;
+    stateKey = [model.workshop.phase, model.allows("vote"), me.votes_remaining, JSON.stringify(me.votes), rapporteur(), model.votesHidden(),
+      model.recommendations.map(function (r) { return r.id + ":" + r.number; }).join()].join("|");
+    var items = model.visible(data.viewed);
+    T.renderThreads(list, items, card);
+    list.querySelector(".empty").hidden = items.length > 0;
+  }
+
+  // A rapporteur writes the recommendations of the group's axis from the phone too.
+  var recsBox = document.getElementById("rapporteur-recs");
+  var recs = null;
+  function drawRapporteurRecs() {
+    if (!recsBox) return;
+    recsBox.hidden = !rapporteur();
+    if (recsBox.hidden) return;
+    recs = recs || T.recommendationEditor({ panel: recsBox, model: model, live: live, labels: L });
+    recs.draw(model.group(me.group_id).theme.id);
+  }
+
+  function draw() {
+    drawPhase();
+    drawRecommendations();
+    drawForm();
+    drawItems();
+    drawRapporteurRecs();
+  }
+
   function onEvent(ev) {
-    if (ev.type === "item.created") show(ev.data.item);
-    else if (ev.type === "workshop.closed" || ev.type === "workshop.opened" || ev.type === "workshop.updated") location.reload();
+    var d = ev.data || {};
+    if (ev.type === "workshop.closed" || ev.type === "workshop.opened" || ev.type === "workshop.updated") {
+      location.reload();
+      return;
+    }
+    if (ev.type === "items.merged") {
+      // My dots went with the merged items to the kept one.
+      d.merged_ids.forEach(function (id) {
+        var moved = me.votes[String(id)];
+        if (moved) me.votes[String(d.keep.id)] = (me.votes[String(d.keep.id)] || 0) + moved;
+        delete me.votes[String(id)];
+      });
+    }
+    model.apply(ev);
+    if (!ev.replayed && d.timer) T.clock.observe(d.timer.server_time);
+    draw();
+    if (ev.type === "item.created" && !ev.replayed && d.item.group_id === data.viewed) {
+      var node = card.element(d.item.id);
+      if (node) node.classList.add("fresh");
+    }
   }
 
   var live = T.connect({
-    seq: data.seq,
+    seq: data.snapshot.seq,
     auth: { workshop: data.code, role: "participant", lang: data.lang },
     onEvent: onEvent,
     onStatus: T.statusLight(document.getElementById("conn")),
-    onConnect: function () { box.all().forEach(send); }
+    onConnect: function () { box.all().forEach(send); },
+    onError: fail,
+    offlineMessage: L.offline
   });
 
-  if (!form) return;
-  var text = form.elements.text;
+  var text = form && form.elements.text;
   var error = document.getElementById("post-error");
   var counter = document.getElementById("count");
-  var parentField = form.querySelector(".parent-field");
+  var parentField = form && form.querySelector(".parent-field");
 
   function message(msg, isError) {
     error.hidden = !msg;
@@ -47,6 +220,7 @@
     error.className = isError ? "field-error" : "hint";
   }
   function refresh() {
+    if (!form) return;
     counter.textContent = text.value.length;
     parentField.hidden = form.elements.kind.value !== "solution";
     try { localStorage.setItem(draftKey, text.value); } catch (e) { /* ignore */ }
@@ -58,17 +232,22 @@
       if (err) return;  // no answer: it stays in the outbox and goes again on reconnect
       box.remove(entry.client_id);
       if (ack.ok) {
-        show(ack.item);
-        message(data.labels.sent, false);
-      } else {
+        model.apply({ type: "item.created", data: { item: ack.item } });
+        draw();
+        if (form) message(L.sent, false);
+      } else if (form) {
         if (!text.value) text.value = entry.text;  // give the words back so they can be fixed
         refresh();
         message(ack.error.message, true);
+      } else {
+        say(ack.error.message, true);
       }
     });
   }
 
-  text.value = text.value || localStorage.getItem(draftKey) || "";
+  if (form) text.value = text.value || localStorage.getItem(draftKey) || "";
+  draw();
+  if (!form) return;
   form.addEventListener("input", refresh);
   form.addEventListener("change", refresh);
   refresh();
@@ -90,7 +269,7 @@
       message("", false);
       send(entry);
     } else {
-      message(data.labels.queued, false);
+      message(L.queued, false);
     }
   });
 })();
