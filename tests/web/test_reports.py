@@ -3,11 +3,18 @@
 import csv
 import io
 import json
+import re
+import shutil
+import subprocess
 
+import docx
+import openpyxl
 import pytest
+from docx.oxml.ns import qn
 
 from consult.extensions import db
 from consult.models import User
+from consult.reports.export import render
 from consult.reports.outcome import build_outcome
 from consult.services import unit_of_work
 from consult.services.access import Actor
@@ -190,3 +197,91 @@ def test_another_commune_and_bad_parameters_get_clean_refusals(client, auth, hel
     for query in ("format=exe", "lang=de", "format=pdf&lang=ar%2Bfr%2Bde"):
         response = client.get(f"/reports/{workshop.code}/download?{query}")
         assert response.status_code == 400 and 'dir="rtl"' in response.get_data(as_text=True)
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace: PDF extractors put spaces between shaped Arabic glyph runs."""
+    return re.sub(r"[\s\u202a-\u202e\u2066-\u2069]+", "", text)
+
+
+def pdf_text(data: bytes, tmp_path) -> list[str]:
+    """The text of each page, as poppler's pdftotext extracts it (in logical order)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("reading PDFs back needs pdftotext (apt-get install -y poppler-utils; CI installs it)")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return out.split("\f")
+
+
+def test_the_pdf_reads_back_in_logical_order(held, tmp_path):
+    workshop, items = held
+    data = render(workshop, "pdf", lang="ar", public=True)
+    assert data.startswith(b"%PDF")
+    pages = pdf_text(data, tmp_path)
+    text = squeeze("".join(pages))
+    for phrase in ("جماعة الاختبار", "محضر الورشة", "غياب حاويات النفايات في الدواوير", "تعميم الحاويات",
+                   "بوابة إلكترونية للجماعة", "من اختصاص الإقليم", "التوقيعات"):  # fmt: skip
+        assert squeeze(phrase) in text, phrase
+    assert not re.search("[\ufb50-\ufdff\ufe70-\ufefe]", text)  # no presentation forms: searchable as typed
+    assert "Amina" not in text and "كلام غير لائق" not in squeeze(text)
+    assert f"1/{len([p for p in pages if p.strip()])}" in text  # page numbers
+
+
+def test_the_french_and_bilingual_pdfs_carry_their_labels(held, tmp_path):
+    workshop, _ = held
+    fr = squeeze("".join(pdf_text(render(workshop, "pdf", lang="fr"), tmp_path)))
+    assert "Recommandations" in fr and "Compterendudel’atelier" in fr
+    both = squeeze("".join(pdf_text(render(workshop, "pdf", lang="ar+fr"), tmp_path)))
+    assert "Recommandations" in both and squeeze("التوصيات") in both
+
+
+def test_a_long_table_repeats_its_header_on_every_page(held, tmp_path, facilitator):
+    workshop, _ = held
+    someone, _ = make_participant(workshop, 0)
+    run(set_phase, workshop, Actor(user=facilitator), "problems")
+    for n in range(120):
+        run(scribe_post, workshop, Actor(user=facilitator), group_id=someone.group_id, kind="problem",
+            text=f"مشكلة رقم {n} في الحي", client_id=f"long{n}")  # fmt: skip
+    pages = pdf_text(render(workshop, "pdf", lang="ar"), tmp_path)
+    with_header = [p for p in pages if squeeze("الأصوات") in squeeze(p) and squeeze("القرار") in squeeze(p)]
+    assert len(pages) >= 4 and len(with_header) >= 3
+
+
+def test_the_docx_is_right_to_left_and_complete(held):
+    workshop, items = held
+    doc = docx.Document(io.BytesIO(render(workshop, "docx", lang="ar", public=True)))
+    texts = [p.text for p in doc.paragraphs]
+    body = "\n".join(texts)
+    assert "غياب حاويات النفايات في الدواوير" in body and "من اختصاص الإقليم" in body and "Amina" not in body
+    arabic = next(p for p in doc.paragraphs if "غياب حاويات" in p.text)
+    assert arabic._p.pPr.find(qn("w:bidi")) is not None
+    tables = doc.tables
+    assert any(
+        t.rows[1].cells[0].text == "تعميم الحاويات" or "تعميم الحاويات" in [c.text for c in t.rows[1].cells]
+        for t in tables
+        if len(t.rows) > 1
+    )
+    assert all(t._tbl.tblPr.find(qn("w:bidiVisual")) is not None for t in tables)
+    french = docx.Document(io.BytesIO(render(workshop, "docx", lang="fr")))
+    assert all(p._p.pPr is None or p._p.pPr.find(qn("w:bidi")) is None for p in french.paragraphs)
+
+
+def test_the_xlsx_has_a_sheet_per_axis_and_rows_equal_to_the_items(held):
+    workshop, items = held
+    book = openpyxl.load_workbook(io.BytesIO(render(workshop, "xlsx", lang="ar", public=True)))
+    axes = [t.name for t in workshop.themes]
+    assert book.sheetnames[: len(axes)] == axes and len(book.sheetnames) == len(axes) + 2
+    outcome = build_outcome(workshop, lang="ar", public=True)
+    for axis in outcome["axes"]:
+        sheet = book[axis["name"]]
+        assert sheet.sheet_view.rightToLeft is True
+        ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        expected = [p["id"] for p in axis["problems"] for p in [p, *p["solutions"]]]
+        assert ids == expected + [s["id"] for s in axis["solutions_without_problem"]]
+    assert items["rude"].id not in [r[0] for s in book.worksheets for r in s.iter_rows(min_row=2, values_only=True)]
+    recs = book.worksheets[len(axes)]
+    assert [r[2] for r in recs.iter_rows(min_row=2, values_only=True)] == ["تعميم الحاويات", "بوابة إلكترونية للجماعة"]
+    assert openpyxl.load_workbook(io.BytesIO(render(workshop, "xlsx", lang="fr"))).worksheets[
+        0
+    ].sheet_view.rightToLeft in (None, False)
