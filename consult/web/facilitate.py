@@ -69,6 +69,9 @@ CONTROL_LABELS = {
     "in_group": _l("In this group"),
     "others": _l("Others"),
     "confirm_close": _l("Close the workshop? Participants will no longer be able to post or vote."),
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "ask_reject": _l("Keep this item off the screens? Reason (optional):"),
 }
 
 
@@ -82,6 +85,7 @@ class WorkshopForm(FlaskForm):
     votes_per_participant = IntegerField(_l("Dots per participant"), default=3, validators=[Optional()])
     hide_votes = BooleanField(_l("Hide the counts until the vote ends"))
     together = BooleanField(_l("Problems and solutions may be posted in the same phase"))
+    premoderation = BooleanField(_l("Approve each new item before everyone sees it (pre-moderation)"))
 
 
 TOGETHER = {"problems": ["problem", "solution"], "solutions": ["problem", "solution"]}
@@ -94,6 +98,7 @@ def _save_settings(workshop: Workshop, form: WorkshopForm) -> None:
         votes_per_participant=form.votes_per_participant.data,
         hide_votes=bool(form.hide_votes.data),
         phase_actions=TOGETHER if form.together.data else {},
+        premoderation=bool(form.premoderation.data),
     )
 
 
@@ -165,6 +170,7 @@ def workshop(code: str):
         form.votes_per_participant.data = found.setting("votes_per_participant")
         form.hide_votes.data = bool(found.setting("hide_votes"))
         form.together.data = "solution" in (found.setting("phase_actions") or {}).get("problems", [])
+        form.premoderation.data = bool(found.setting("premoderation"))
     if form.validate_on_submit():
         try:
             with unit_of_work():

@@ -68,6 +68,7 @@ class PostForm(FlaskForm):
 
 ROOM_LABELS = {
     "sent": _l("Posted. Thank you!"),
+    "awaiting": _l("Sent. It will appear once the facilitator approves it."),
     "queued": _l("Saved on this phone; it will be sent when the connection returns."),
     "closed": _l("This workshop is closed."),
     "vote": _l("Add a dot"),
@@ -174,7 +175,7 @@ def room(code: str):
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                post_item(
+                item, _created = post_item(
                     workshop,
                     participant,
                     group_id=participant.group_id,
@@ -186,7 +187,7 @@ def room(code: str):
         except ServiceError as error:
             flash(str(error.message), "error")
         else:
-            flash(_("Posted. Thank you!"), "success")
+            flash(str(ROOM_LABELS["awaiting" if item.status == "pending" else "sent"]), "success")
             return redirect(url_for(".room", code=workshop.code, group=participant.group_id))
     items = group_items(workshop, viewed.id) if viewed else []
     problems, loose = nest_items(items)

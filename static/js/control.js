@@ -325,6 +325,45 @@
     draw();
   }
 
+  /* Pre-moderation: items waiting for approval come on the staff stream; the list is re-read on every connect. */
+
+  var pendingBox = document.getElementById("pending");
+  var pendingList = document.getElementById("pending-list");
+  var pending = new Map();
+  function drawPending() {
+    pendingList.textContent = "";
+    pending.forEach(function (item) {
+      var g = model.group(item.group_id);
+      pendingList.appendChild(el("li.pending-item", {}, [
+        el("p", {}, [el("span.badge", { text: item.kind === "problem" ? L.problem : L.solution }), " ",
+          el("bdi", { text: g ? g.name : "" }), " · ", el("bdi", { dir: "auto", text: item.text })]),
+        el("div.actions", {}, [
+          button(L.approve, function () { call("approve_item", { item_id: item.id }); }),
+          button(L.reject, function () {
+            T.ask(L, L.ask_reject, { input: true }, function (reason) {
+              call("reject_item", { item_id: item.id, reason: reason || null });
+            });
+          }, "danger")
+        ])
+      ]));
+    });
+    pendingBox.hidden = pending.size === 0 && !data.snapshot.workshop.settings.premoderation;
+  }
+  function loadPending() {
+    live.call("state", {}, function (ack) {
+      pending = new Map((ack.pending || []).map(function (i) { return [i.id, i]; }));
+      drawPending();
+    });
+  }
+  live.socket.on("connect", loadPending);
+  live.socket.on("staff_event", function (ev) {
+    var d = ev.data || {};
+    if (ev.type === "item.pending") pending.set(d.item.id, d.item);
+    else if (ev.type === "item.approved" || ev.type === "item.rejected") pending.delete(d.item_id);
+    drawPending();
+  });
+
   if (!model.group(activeGroup)) activeGroup = model.workshop.groups[0].id;
   draw();
+  drawPending();
 })();

@@ -234,7 +234,7 @@
       if (ack.ok) {
         model.apply({ type: "item.created", data: { item: ack.item } });
         draw();
-        if (form) message(L.sent, false);
+        if (form) message(ack.item.status === "pending" ? L.awaiting : L.sent, false);
       } else if (form) {
         if (!text.value) text.value = entry.text;  // give the words back so they can be fixed
         refresh();

@@ -94,3 +94,39 @@ def test_a_refused_plain_vote_says_why(client, workshop):
         f"/w/{workshop.code}/vote?lang=en", data={"item_id": str(item.id), "client_id": "x"}, follow_redirects=True
     )
     assert "Voting is not open in this phase." in response.get_data(as_text=True)
+
+
+def test_premoderation_is_a_workshop_setting_and_the_plain_form_says_the_post_waits(client, auth, workshop):
+    from consult.extensions import db
+    from consult.models import Item, User
+
+    auth.login(db.session.get(User, workshop.created_by_id))
+    page = client.get(f"/facilitate/{workshop.code}").get_data(as_text=True)
+    assert 'name="premoderation"' in page
+    form = {
+        "title": workshop.title,
+        "language": "ar",
+        "axes": "\n".join(t.name for t in workshop.themes),
+        "principles": "\n".join(workshop.principles),
+        "votes_per_participant": "3",
+        "together": "y",
+        "premoderation": "y",
+    }
+    assert client.post(f"/facilitate/{workshop.code}", data=form).status_code == 302
+    db.session.refresh(workshop)
+    assert workshop.setting("premoderation") is True
+    control = client.get(f"/facilitate/{workshop.code}/control").get_data(as_text=True)
+    assert 'id="pending"' in control
+    client.post("/logout")
+    joined = client.post(f"/j/{workshop.code}", data={"consent": "y"})
+    assert joined.status_code == 302
+    client.post(f"/w/{workshop.code}/group", data={"group_id": workshop.groups[0].id})
+    done = client.post(
+        f"/w/{workshop.code}",
+        data={"kind": "problem", "text": "ينتظر الموافقة", "client_id": "pm1"},
+        follow_redirects=True,
+    )
+    assert "flash-success" in done.get_data(as_text=True)
+    item = db.session.scalar(db.select(Item).where(Item.client_id == "pm1"))
+    assert item.status == "pending"
+    assert "ينتظر الموافقة" not in client.get(f"/w/{workshop.code}").get_data(as_text=True).split('id="items"')[1]
