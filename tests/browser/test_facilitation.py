@@ -167,6 +167,23 @@ def test_the_facilitator_takes_a_workshop_from_problems_to_recommendations(serve
         assert "Retained #1" in card(control, kept).inner_text()
         full_shot(control, "control-panel")
 
+        # The same screens in Arabic: right to left, translated.
+        arabic = desk.new_page()
+        arabic.set_viewport_size({"width": 1920, "height": 1080})
+        arabic.goto(f"{server.url}/w/{server.code}/board?lang=ar")
+        arabic.wait_for_selector("#conn.online")
+        assert arabic.locator("html").get_attribute("dir") == "rtl"
+        assert arabic.locator("#phase-name").inner_text() == "ترتيب الأولويات"
+        assert no_horizontal_scroll(arabic)
+        shot(arabic, "board-ar-1920")
+        arabic.set_viewport_size({"width": 1440, "height": 900})
+        arabic.goto(f"{server.url}/facilitate/{server.code}/control?lang=ar")
+        arabic.wait_for_selector("#conn.online")
+        assert "ترتيب الأولويات" in arabic.locator(".phase-button[aria-pressed=true]").inner_text()
+        full_shot(arabic, "control-panel-ar")
+        arabic.goto(f"{server.url}/facilitate/{server.code}?lang=en")  # the session's language back to English
+        arabic.close()
+
         board.keyboard.press("r")
         board.locator(".recs-board .rec", has_text=title).wait_for()
         assert board.locator(".recs-board .rec").first.evaluate("li => li.value") == 1
