@@ -99,6 +99,7 @@ def main() -> None:
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     parser.add_argument("--lang", default="ar", choices=["ar", "fr", "ar+fr"])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run (slow for big PDFs)")
     args = parser.parse_args()
     print(f"{'items':>6} {'format':>6} {'best s':>8} {'median s':>9} {'bytes':>11} {'peak MiB':>9}")
     for size in args.items:
@@ -121,11 +122,13 @@ def main() -> None:
                         times.append(time.perf_counter() - t0)
                         size_bytes = len(data)
                     # Memory in a separate run: tracemalloc slows allocation-heavy code several times over.
-                    db.session.expire_all()
-                    tracemalloc.start()
-                    render(workshop, fmt, lang=args.lang, public=True)
-                    peak = tracemalloc.get_traced_memory()[1]
-                    tracemalloc.stop()
+                    peak = float("nan")
+                    if not args.no_memory:
+                        db.session.expire_all()
+                        tracemalloc.start()
+                        render(workshop, fmt, lang=args.lang, public=True)
+                        peak = tracemalloc.get_traced_memory()[1]
+                        tracemalloc.stop()
                     print(
                         f"{size:>6} {fmt:>6} {min(times):>8.3f} {statistics.median(times):>9.3f} {size_bytes:>11,} "
                         f"{peak / 2**20:>9.1f}",
