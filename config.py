@@ -25,7 +25,6 @@ class Config:
     ASYNC_MODE = os.environ.get("CONSULT_ASYNC_MODE", "gevent")
     BABEL_DEFAULT_LOCALE = "ar"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
-    LANGUAGES = ("ar", "fr", "en")
     # Requests and socket messages above this size are refused before any handler runs.
     MAX_CONTENT_LENGTH = 256 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"

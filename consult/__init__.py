@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask
 from sqlalchemy import event as sa_event
 
 from config import INSTANCE_DIR, configs
+from consult import i18n
 from consult.extensions import babel, csrf, db, login_manager, migrate, socketio
 from consult.services.events import writing
-
-
-def select_locale() -> str:
-    """?lang= (remembered), then the socket's or the page's workshop language, then the browser, then Arabic."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI and tests: the locale they forced, else the default
-        return g.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"]
-    asked = request.args.get("lang")
-    if asked in languages:
-        session["lang"] = asked
-        return asked
-    for candidate in (g.get("locale"), session.get("lang"), g.get("workshop_language")):
-        if candidate in languages:
-            return candidate
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _configure_sqlite(engine) -> None:
@@ -56,7 +40,8 @@ def create_app(config_class: type | str | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

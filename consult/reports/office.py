@@ -42,7 +42,7 @@ def _rtl_table(table) -> None:
 
 class _Docx:
     def __init__(self, outcome: dict[str, Any]):
-        self.rtl = outcome["language"] != "fr"
+        self.rtl = outcome["direction"] == "rtl"
         self.doc = Document()
         style = self.doc.styles["Normal"]
         style.font.name = "Noto Sans Arabic" if self.rtl else "Noto Sans"
@@ -90,7 +90,7 @@ class _Docx:
 def write_docx(outcome: dict[str, Any]) -> bytes:
     labels, workshop, attendance = outcome["labels"], outcome["workshop"], outcome["attendance"]
     out = _Docx(outcome)
-    commune = workshop["commune"]["name_fr" if outcome["language"] == "fr" else "name_ar"]
+    commune = workshop["commune"]["name_ar" if out.rtl else "name_fr"]
     header = out.doc.sections[0].header.paragraphs[0]
     header.text = commune
     if out.rtl:
@@ -98,7 +98,9 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
     out.heading(labels["report"], 0)
     out.heading(workshop["title"], 1)
     for key, value in (
-        ("date", workshop["date"]),
+        ("date", workshop["when"]["date"]),
+        ("start", workshop["when"]["start"]),
+        ("end", workshop["when"]["end"]),
         ("venue", workshop["venue"]),
         ("facilitator", workshop["facilitator"]),
         ("axes", " · ".join(workshop["axes"])),
@@ -159,7 +161,7 @@ def _sheet_title(text: str, taken: set[str]) -> str:
 
 def write_xlsx(outcome: dict[str, Any]) -> bytes:
     labels = outcome["labels"]
-    rtl = outcome["language"] != "fr"
+    rtl = outcome["direction"] == "rtl"
     book = Workbook()
     book.remove(book.active)
     taken: set[str] = set()

@@ -14,13 +14,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from consult.extensions import db
+from consult.i18n import format_clock, format_day, text_direction
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Item, Participant, User, Workshop
 from consult.payloads import iso, recommendations_payload, vote_counts
 
 FORMAT_VERSION = 1
 FOLD_BELOW = 3
-REPORT_LANGUAGES = ("ar", "fr", "ar+fr")
+REPORT_LANGUAGES = ("ar", "fr", "zgh", "en", "ar+fr")
 NOT_GIVEN = "not_given"
 
 
@@ -96,6 +97,21 @@ def report_labels(lang: str) -> dict[str, str]:
     if len(parts) == 1:
         return parts[0]
     return {key: f"{parts[0][key]} / {parts[1][key]}" for key in parts[0]}
+
+
+def _when(workshop: Workshop, lang: str) -> dict[str, str]:
+    """The date and the opening and closing times as a reader of lang writes them (both, for "ar+fr")."""
+    parts = []
+    for one in lang.split("+"):
+        with force_locale(one):
+            parts.append(
+                {
+                    "date": format_day(workshop.date),
+                    "start": format_clock(workshop.opened_at),
+                    "end": format_clock(workshop.closed_at),
+                }
+            )
+    return {key: " / ".join(dict.fromkeys(p[key] for p in parts if p[key])) for key in parts[0]}
 
 
 def _fold(counter: Counter, keys: set[str]) -> Counter:
@@ -220,6 +236,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
         "format": "tashawur.outcome",
         "version": FORMAT_VERSION,
         "language": lang,
+        "direction": text_direction(lang),
         "public": public,
         "labels": labels,
         "workshop": {
@@ -228,6 +245,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
             "date": workshop.date.isoformat() if workshop.date else None,
             "start": iso(workshop.opened_at),
             "end": iso(workshop.closed_at),
+            "when": _when(workshop, lang),
             "venue": workshop.venue,
             "status": workshop.status,
             "language": workshop.language,

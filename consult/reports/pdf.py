@@ -21,22 +21,22 @@ class Report(FPDF):
     def __init__(self, outcome: dict[str, Any]):
         super().__init__(format="A4")
         self.outcome = outcome
-        self.rtl = outcome["language"] != "fr"
+        self.rtl = outcome["direction"] == "rtl"
         self.align = "R" if self.rtl else "L"
         files = font_files()
         for family, styles in files.items():
             for style, path in styles.items():
                 self.add_font(family, style, str(path))
-        self.main = "arabic" if self.rtl else "latin"
+        self.main = "arabic" if self.rtl else "tifinagh" if outcome["language"] == "zgh" else "latin"
         self.set_fallback_fonts([f for f in ("arabic", "latin", "tifinagh") if f != self.main], exact_match=False)
         self.shape()
         self.set_margins(MARGIN, 18, MARGIN)
         self.set_auto_page_break(True, margin=18)
         commune = outcome["workshop"]["commune"]
-        self.commune = commune["name_fr"] if outcome["language"] == "fr" else commune["name_ar"]
+        self.commune = commune["name_ar"] if self.rtl else commune["name_fr"]
         self.set_title(f"{outcome['labels']['report']}: {outcome['workshop']['title']}")
         self.set_creator("Tashawur")
-        self.set_lang("fr" if outcome["language"] == "fr" else "ar")
+        self.set_lang(outcome["language"].split("+")[0])
 
     def header(self) -> None:
         self.set_font(self.main, "", 9)
@@ -157,9 +157,9 @@ def write_pdf(outcome: dict[str, Any]) -> bytes:
     pdf.heading(labels["report"], 18)
     pdf.heading(workshop["title"], 14)
     for key, value in (
-        ("date", pdf.ltr(workshop["date"] or "")),
-        ("start", pdf.ltr((workshop["start"] or "")[:16].replace("T", " "))),
-        ("end", pdf.ltr((workshop["end"] or "")[:16].replace("T", " "))),
+        ("date", workshop["when"]["date"]),
+        ("start", pdf.ltr(workshop["when"]["start"])),
+        ("end", pdf.ltr(workshop["when"]["end"])),
         ("venue", workshop["venue"]),
         ("facilitator", workshop["facilitator"]),
         ("axes", " · ".join(workshop["axes"])),

@@ -94,14 +94,17 @@ def recommendation_rows(outcome: dict[str, Any]) -> tuple[list[str], list[list[A
 def write_markdown(outcome: dict[str, Any]) -> bytes:
     labels, workshop = outcome["labels"], outcome["workshop"]
     commune = workshop["commune"]
-    commune_name = commune["name_fr"] if outcome["language"] == "fr" else commune["name_ar"]
+    rtl = outcome["direction"] == "rtl"
+    commune_name = commune["name_ar"] if rtl else commune["name_fr"]
     lines = [f"# {labels['report']}: {workshop['title']}", ""]
     for key, value in (
         ("commune", commune_name),
-        ("date", workshop["date"]),
+        ("date", workshop["when"]["date"]),
+        ("start", workshop["when"]["start"]),
+        ("end", workshop["when"]["end"]),
         ("venue", workshop["venue"]),
         ("facilitator", workshop["facilitator"]),
-        ("axes", "، ".join(workshop["axes"]) if outcome["language"] != "fr" else ", ".join(workshop["axes"])),
+        ("axes", ("، " if rtl else ", ").join(workshop["axes"])),
         ("principles", " · ".join(workshop["principles"])),
     ):
         if value:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult.extensions import db
+from consult.i18n import LANGUAGES
 from consult.models import Group, Item, Theme, User, Workshop
 from consult.models.base import utcnow
 from consult.models.workshop import ACTIONS, PHASES
@@ -21,7 +22,6 @@ from consult.services.text import clean_text
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read off a projector must not be mistyped.
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 CODE_LENGTH = 6
-LANGUAGES = ("ar", "fr", "en")
 MAX_THEMES = 12
 
 DEFAULT_THEMES = (

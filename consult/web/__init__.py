@@ -1,18 +1,15 @@
 """HTTP transport: blueprints, forms and pages. Form POSTs call the same services as the sockets."""
 
+from urllib.parse import urlencode
+
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
 
 from consult.extensions import db, login_manager
+from consult.i18n import LANGUAGE_NAMES, current_language, text_direction
 from consult.models import User
-
-RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
-
-
-def text_direction(locale: str) -> str:
-    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
 def wants_json() -> bool:
@@ -40,8 +37,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def page_language():
-        lang = str(get_locale() or "ar")
-        return {"lang": lang, "dir": text_direction(lang), "languages": app.config["LANGUAGES"]}
+        lang = current_language()
+        return {
+            "lang": lang,
+            "dir": text_direction(lang),
+            "language_names": LANGUAGE_NAMES,
+            "language_url": language_url,
+        }
 
     @app.errorhandler(404)
     def not_found(_e):
@@ -83,11 +85,18 @@ def init_app(app: Flask) -> None:
     app.before_request(forget_request_state)
 
 
+def language_url(lang: str) -> str:
+    """This page in another language: the same path and query, with lang= replaced."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
 def forget_request_state() -> None:
     """Start each request (or socket connect) without the previous one's user and language.
 
     A fresh app context per request makes this a no-op in production; tests share one context.
     """
-    for name in ("_login_user", "locale", "workshop_language"):
+    for name in ("_login_user", "locale", "screen_language", "workshop_language"):
         g.pop(name, None)
     refresh()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from consult.extensions import db
+from consult.i18n import LANGUAGE_NAMES, plural_forms
 from consult.labels import CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Workshop
 from consult.models.workshop import PHASES
@@ -41,7 +43,6 @@ from consult.web.screens import (
 )
 
 bp = Blueprint("facilitate", __name__)
-LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
 BOARD_LABELS = {
     "keys": _l(
         "Keys: 1–9 one group · 0 all groups · R recommendations · D dark · N / P next / previous phase · "
@@ -100,6 +101,10 @@ def _save_settings(workshop: Workshop, form: WorkshopForm) -> None:
         phase_actions=TOGETHER if form.together.data else {},
         premoderation=bool(form.premoderation.data),
     )
+
+
+def items_count(n: int) -> str:
+    return ngettext("%(num)d item", "%(num)d items", n)
 
 
 def _lines(text: str | None) -> list[str]:
@@ -258,6 +263,8 @@ def participants(code: str):
 def board(code: str):
     """The projector board: one column per group, live; ?focus=<group id>, ?view=recommendations, ?theme=dark."""
     found = _workshop_for_facilitator(code)
+    g.screen_language = found.language  # the room reads the board in the workshop's language; ?lang= still wins
+    refresh()
     columns = []
     items = group_items(found)
     for group in found.groups:
@@ -271,5 +278,5 @@ def board(code: str):
         join_url=join_url(found),
         counts=participation_counts(found),
         snapshot=snapshot(found),
-        labels=labels(BOARD_LABELS),
+        labels={**labels(BOARD_LABELS), "items_count": plural_forms(items_count)},
     )

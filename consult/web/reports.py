@@ -10,6 +10,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, g, render_template, request
 from flask_login import current_user, login_required
 
+from consult.i18n import LANGUAGE_NAMES, current_language
 from consult.labels import CATEGORY_LABELS
 from consult.models import Workshop
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
@@ -18,7 +19,7 @@ from consult.services import ServiceError
 from consult.services.workshops import check_reader, find_workshop, search_workshops
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "ar+fr": "العربية + Français"}
+REPORT_LANGUAGE_NAMES = {**LANGUAGE_NAMES, "ar+fr": "العربية + Français"}
 
 
 def _readable(code: str) -> Workshop:
@@ -55,7 +56,7 @@ def archive():
         status=status,
         bad_date=bad_date,
         formats=FORMATS,
-        languages=LANGUAGE_NAMES,
+        languages=REPORT_LANGUAGE_NAMES,
     )
 
 
@@ -64,7 +65,7 @@ def archive():
 def workshop(code: str):
     """Statistics of one workshop, as pictures, and its downloads."""
     found = _readable(code)
-    outcome = build_outcome(found, lang="fr" if str(g.get("locale") or "") == "fr" else "ar", public=True)
+    outcome = build_outcome(found, lang=current_language(), public=True)
     votes = sorted(
         ((p["votes"], p["text"], axis["name"]) for axis in outcome["axes"] for p in axis["problems"]),
         reverse=True,
@@ -76,17 +77,18 @@ def workshop(code: str):
         categories=CATEGORY_LABELS,
         votes=votes,
         formats=FORMATS,
-        languages=LANGUAGE_NAMES,
+        languages=REPORT_LANGUAGE_NAMES,
     )
 
 
 @bp.route("/<code>/download")
 @login_required
 def download(code: str):
-    """One file of the outcome report; ?format=pdf|docx|xlsx|csv|json|md &lang=ar|fr|ar+fr &public=1."""
+    """One file of the outcome report; ?format=pdf|docx|xlsx|csv|json|md &lang=ar|fr|zgh|en|ar+fr
+    (default: the workshop's language) &public=1."""
     found = _readable(code)
     fmt = request.args.get("format", "pdf")
-    lang = request.args.get("lang", "ar")
+    lang = request.args.get("lang") or found.language
     if fmt not in FORMATS or lang not in REPORT_LANGUAGES:
         abort(400)
     public = request.args.get("public", "1") != "0"

@@ -28,7 +28,7 @@
       var groupId = Number(col.dataset.group);
       var items = model.visible(groupId);
       T.renderThreads(col.querySelector(".column-body"), items, card);
-      col.querySelector(".count-group-items").textContent = items.length;
+      col.querySelector(".count-group-items").textContent = T.plural(L.items_count, items.length);
       col.querySelector(".count-group-participants").textContent = model.counts.by_group[String(groupId)] || 0;
     });
     highlight.forEach(function (id) {

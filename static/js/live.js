@@ -261,8 +261,14 @@
     };
   }
 
+  // A plural message from the server's forms ({zero, one, two, few, many, other}) for n, in the page's language.
+  function plural(forms, n) {
+    var rules = new Intl.PluralRules(document.documentElement.lang);
+    return (forms[rules.select(n)] || forms.other).replace("{n}", n);
+  }
+
   window.Tashawur = {
     pageData: pageData, newClientId: newClientId, connect: connect, outbox: outbox, model: model,
-    clock: clock, countdown: countdown, statusLight: statusLight
+    clock: clock, countdown: countdown, statusLight: statusLight, plural: plural
   };
 })();
