@@ -26,15 +26,23 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Arabic as written in Morocco (with ڤ ڭ گ پ چ for names and Darija) and Tifinagh: the fonts keep only these,
+# with every glyph their shaping reaches; static/css/app.css gives the same ranges to the browser.
+ARABIC_UNICODES   := U+0000,U+000D,U+0020,U+00A0,U+0600-065F,U+0660-066D,U+0670-0671,U+067E,U+0686,U+06A4-06A5,U+06AD,U+06AF,U+06CC,U+06D4,U+06F0-06F9,U+200C-200F,U+2010-2011,U+FD3E-FD3F,U+FDF2,U+FDFC,U+204F,U+2E41
+TIFINAGH_UNICODES := U+0000,U+000D,U+0020,U+00A0,U+2D30-2D7F,U+200C-200D,U+25CC
+SUBSET := $(BIN)/pyftsubset --layout-features='*' --flavor=woff2
+
 # Front-end files are copied from npm packages into static/: no CDN at the venue.
-$(VENDOR)/.installed: node_modules/.installed
+$(VENDOR)/.installed: node_modules/.installed $(VENV)/.requirements
 	mkdir -p $(VENDOR)/fonts
 	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/
-	cp $(FONTS)/noto-sans-arabic/files/noto-sans-arabic-arabic-400-normal.woff2 $(VENDOR)/fonts/noto-sans-arabic-400.woff2
-	cp $(FONTS)/noto-sans-arabic/files/noto-sans-arabic-arabic-700-normal.woff2 $(VENDOR)/fonts/noto-sans-arabic-700.woff2
-	cp $(FONTS)/noto-sans/files/noto-sans-latin-400-normal.woff2 $(VENDOR)/fonts/noto-sans-latin-400.woff2
-	cp $(FONTS)/noto-sans/files/noto-sans-latin-700-normal.woff2 $(VENDOR)/fonts/noto-sans-latin-700.woff2
-	cp $(FONTS)/noto-sans-tifinagh/files/noto-sans-tifinagh-tifinagh-400-normal.woff2 $(VENDOR)/fonts/noto-sans-tifinagh-400.woff2
+	for w in 400 700; do \
+	  $(SUBSET) --unicodes="$(ARABIC_UNICODES)" --output-file=$(VENDOR)/fonts/noto-sans-arabic-$$w.woff2 \
+	    $(FONTS)/noto-sans-arabic/files/noto-sans-arabic-arabic-$$w-normal.woff2 || exit 1; \
+	  cp $(FONTS)/noto-sans/files/noto-sans-latin-$$w-normal.woff2 $(VENDOR)/fonts/noto-sans-latin-$$w.woff2; \
+	done
+	$(SUBSET) --unicodes="$(TIFINAGH_UNICODES)" --output-file=$(VENDOR)/fonts/noto-sans-tifinagh-400.woff2 \
+	  $(FONTS)/noto-sans-tifinagh/files/noto-sans-tifinagh-tifinagh-400-normal.woff2
 	touch $@
 
 translations: $(VENV)/.requirements

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import date, datetime
 
 import docx
 import openpyxl
@@ -285,3 +286,33 @@ def test_the_xlsx_has_a_sheet_per_axis_and_rows_equal_to_the_items(held):
     assert openpyxl.load_workbook(io.BytesIO(render(workshop, "xlsx", lang="fr"))).worksheets[
         0
     ].sheet_view.rightToLeft in (None, False)
+
+
+def test_tamazight_and_english_reports_read_left_to_right_with_their_labels_and_dates(held, tmp_path):
+    workshop, _ = held
+    workshop.date = date(2024, 5, 20)
+    workshop.opened_at = datetime(2024, 5, 20, 8, 5)  # stored in UTC: 09:05 in Morocco
+    db.session.commit()
+    arabic = build_outcome(workshop, lang="ar")
+    assert arabic["direction"] == "rtl" and arabic["workshop"]["when"] == {
+        "date": "20 ماي 2024",
+        "start": "09:05",
+        "end": "",
+    }
+    assert build_outcome(workshop, lang="ar+fr")["workshop"]["when"]["date"] == "20 ماي 2024 / 20 mai 2024"
+    zgh = build_outcome(workshop, lang="zgh")
+    label = zgh["labels"]["recommendations"]
+    assert zgh["direction"] == "ltr" and re.fullmatch("[\u2d30-\u2d7f ]+", label)
+    assert zgh["workshop"]["when"]["date"] == "20 ⵎⴰⵢⵢⵓ 2024"
+    pdf = squeeze("".join(pdf_text(render(workshop, "pdf", lang="zgh"), tmp_path)))
+    assert squeeze(label) in pdf and "20ⵎⴰⵢⵢⵓ2024" in pdf and squeeze("غياب حاويات النفايات في الدواوير") in pdf
+    document = docx.Document(io.BytesIO(render(workshop, "docx", lang="zgh")))
+    assert label in [p.text for p in document.paragraphs]
+    assert all(p._p.pPr is None or p._p.pPr.find(qn("w:bidi")) is None for p in document.paragraphs)
+    english = build_outcome(workshop, lang="en")
+    assert (
+        english["labels"]["recommendations"] == "Recommendations"
+        and english["workshop"]["when"]["date"] == "May 20, 2024"
+    )
+    book = openpyxl.load_workbook(io.BytesIO(render(workshop, "xlsx", lang="en")))
+    assert book.worksheets[0].sheet_view.rightToLeft in (None, False)
