@@ -64,8 +64,12 @@ def test_translations_keep_the_placeholders(lang):
     assert wrong == []
 
 
-# Latin words a Tamazight interface keeps as they are: product and format names, the equality body's acronym.
-KEPT_LATIN = re.compile(r"%\(\w+\)[sd]|\{\w+\}|\b(PDF|DOCX|XLSX|CSV|JSON|Markdown|QR|IECG|Tashawur|OK)\b")
+# Latin a Tamazight interface keeps as it is: placeholders, product and format names, the equality body's acronym,
+# field names in quotes (“since”), keyboard keys (R, D, N, P) and the symbol of the second.
+KEPT_LATIN = re.compile(
+    r"%\(\w+\)[sd]|\{\w+\}( s\b)?|“[a-z_]+”|\b[A-Z]\b"
+    r"|\b(PDF|DOCX|XLSX|CSV|JSON|Markdown|QR|IECG|JavaScript|Tashawur|OK)\b"
+)
 
 
 def test_tamazight_is_written_in_tifinagh():
