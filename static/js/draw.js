@@ -24,9 +24,10 @@
     return node;
   }
 
-  // User text: isolated, its own direction, never parsed as HTML.
+  // User text: isolated with its own direction (dir=auto), never parsed as HTML. No <bdi> inside: dir=auto skips
+  // a <bdi>'s letters when it picks the direction, so an Arabic line would be laid out left to right.
   function userText(spec, text) {
-    return el(spec, { dir: "auto" }, [el("bdi", { text: text })]);
+    return el(spec, { dir: "auto", text: text });
   }
 
   /* The card every screen shows for an item; extra(card, item) adds a screen's own badges and buttons. */
