@@ -92,18 +92,18 @@ def init_app(app: Flask) -> None:
     @app.cli.command("export")
     @click.argument("code")
     @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
-    @click.option("--lang", type=click.Choice(REPORT_LANGUAGES), default="ar", show_default=True)
+    @click.option("--lang", type=click.Choice(REPORT_LANGUAGES), help="Default: the workshop's language.")
     @click.option(
         "--public", is_flag=True, help="No names; small groups folded into “other”; hidden items only counted."
     )
     @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
-    def export(code: str, fmt: str, lang: str, public: bool, output: str) -> None:
+    def export(code: str, fmt: str, lang: str | None, public: bool, output: str) -> None:
         """Write the workshop's outcome report to a file."""
         try:
             workshop = find_workshop(code)
         except ServiceError as error:
             raise click.ClickException(str(error.message)) from None
-        data = render(workshop, fmt, lang=lang, public=public)
+        data = render(workshop, fmt, lang=lang or workshop.language, public=public)
         with open(output, "wb") as f:
             f.write(data)
         click.echo(f"{output}: {len(data)} bytes")
