@@ -14,14 +14,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from consult.extensions import db
-from consult.i18n import format_clock, format_day, text_direction
+from consult.i18n import LANGUAGES, format_clock, format_day, text_direction
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Item, Participant, User, Workshop
 from consult.payloads import iso, recommendations_payload, vote_counts
 
 FORMAT_VERSION = 1
 FOLD_BELOW = 3
-REPORT_LANGUAGES = ("ar", "fr", "zgh", "en", "ar+fr")
+REPORT_LANGUAGES = (*LANGUAGES, "ar+fr")
 NOT_GIVEN = "not_given"
 
 

@@ -279,4 +279,5 @@ def board(code: str):
         counts=participation_counts(found),
         snapshot=snapshot(found),
         labels={**labels(BOARD_LABELS), "items_count": plural_forms(items_count)},
+        items_count=items_count,
     )
