@@ -14,6 +14,7 @@ from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from consult.reports.inert import xlsx_cell
 from consult.reports.text import all_items, attendance_rows, decision_text, recommendation_rows
 
 # Word and LibreOffice read right-to-left text from these properties, not from the characters.
@@ -172,6 +173,7 @@ def write_xlsx(outcome: dict[str, Any]) -> bytes:
         ws.append(header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
+            xlsx_cell(cell)
         for row in rows:
             ws.append(["" if v is None else v for v in row])
         ws.freeze_panes = "A2"
@@ -181,6 +183,7 @@ def write_xlsx(outcome: dict[str, Any]) -> bytes:
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 cell.alignment = wrap
+                xlsx_cell(cell)
 
     per_axis: dict[str, list[list[Any]]] = {axis["name"]: [] for axis in outcome["axes"]}
     for axis, item in all_items(outcome):

@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from consult.reports.inert import csv_value, markdown_text
+
 
 def decision_text(item: dict[str, Any], labels: dict[str, str]) -> str:
     """The reasoned response of an item, in the report's words."""
@@ -48,12 +50,12 @@ def write_csv(outcome: dict[str, Any]) -> bytes:
     writer.writerow(columns)
     for axis, item in all_items(outcome):
         row = {**item, "axis": axis["name"], "decision_text": decision_text(item, labels)}
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        writer.writerow([csv_value(row.get(c)) for c in columns])
     return ("\ufeff" + out.getvalue()).encode()
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value).replace("|", "\\|")
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -96,7 +98,7 @@ def write_markdown(outcome: dict[str, Any]) -> bytes:
     commune = workshop["commune"]
     rtl = outcome["direction"] == "rtl"
     commune_name = commune["name_ar"] if rtl else commune["name_fr"]
-    lines = [f"# {labels['report']}: {workshop['title']}", ""]
+    lines = [f"# {labels['report']}: {markdown_text(workshop['title'])}", ""]
     for key, value in (
         ("commune", commune_name),
         ("date", workshop["when"]["date"]),
@@ -108,7 +110,7 @@ def write_markdown(outcome: dict[str, Any]) -> bytes:
         ("principles", " · ".join(workshop["principles"])),
     ):
         if value:
-            lines.append(f"- **{labels[key]}**: {value}")
+            lines.append(f"- **{labels[key]}**: {markdown_text(value)}")
     if outcome["public"]:
         lines += ["", f"_{labels['public_version']}_"]
     lines += [
@@ -122,31 +124,34 @@ def write_markdown(outcome: dict[str, Any]) -> bytes:
     if outcome["attendance"]["scribe_items"]:
         lines += [f"{labels['scribe_items']}: {outcome['attendance']['scribe_items']}", ""]
     for axis in outcome["axes"]:
-        lines += [f"## {labels['axis']}: {axis['name']}", ""]
+        lines += [f"## {labels['axis']}: {markdown_text(axis['name'])}", ""]
         for problem in axis["problems"]:
             lines.append(
-                f"- **{labels['problem']} #{problem['id']}** ({labels['votes']}: {problem['votes']}) {problem['text']}"
+                f"- **{labels['problem']} #{problem['id']}** ({labels['votes']}: {problem['votes']}) "
+                + markdown_text(problem["text"])
             )
-            lines.append(f"  - _{decision_text(problem, labels)}_")
+            lines.append(f"  - _{markdown_text(decision_text(problem, labels))}_")
             for solution in problem["solutions"]:
                 lines.append(
-                    f"  - {labels['solution']} #{solution['id']} ({labels['votes']}: {solution['votes']}) {solution['text']}"
+                    f"  - {labels['solution']} #{solution['id']} ({labels['votes']}: {solution['votes']}) "
+                    + markdown_text(solution["text"])
                 )
-                lines.append(f"    - _{decision_text(solution, labels)}_")
+                lines.append(f"    - _{markdown_text(decision_text(solution, labels))}_")
         for solution in axis["solutions_without_problem"]:
             lines.append(
-                f"- {labels['solution']} #{solution['id']} ({labels['votes']}: {solution['votes']}) {solution['text']}"
+                f"- {labels['solution']} #{solution['id']} ({labels['votes']}: {solution['votes']}) "
+                + markdown_text(solution["text"])
             )
         if axis["hidden_items"]:
             lines.append(f"- _{labels['hidden_items'] % {'count': axis['hidden_items']}}_")
         lines.append("")
     lines += [f"## {labels['recommendations']}", ""]
     for rec in outcome["recommendations"]:
-        lines.append(f"{rec['number']}. **{rec['title']}** ({rec['axis']})")
+        lines.append(f"{rec['number']}. **{markdown_text(rec['title'])}** ({markdown_text(rec['axis'])})")
         if rec.get("body"):
-            lines.append(f"   {rec['body']}")
+            lines.append(f"   {markdown_text(rec['body'])}")
         details = [
-            f"{labels[k]}: {rec[k]}"
+            f"{labels[k]}: {markdown_text(rec[k])}"
             for k in ("principle", "priority", "responsible", "partners", "horizon", "deadline", "budget", "indicator")
             if rec.get(k)
         ]
