@@ -1,11 +1,12 @@
-"""flask commands: demo, users, export."""
+"""flask commands: demo, users, export, purge, retention."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 from flask import Flask, current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -15,6 +16,13 @@ from consult.reports.outcome import REPORT_LANGUAGES
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
 from consult.services.phases import set_phase
+from consult.services.privacy import (
+    expired_workshops,
+    purge_workshop,
+    release_freed_space,
+    set_retention,
+    workshops_closed_before,
+)
 from consult.services.workshops import create_workshop, find_workshop, open_workshop, update_settings
 
 DEMO_EMAIL = "facilitator@demo.tashawur.ma"
@@ -107,3 +115,65 @@ def init_app(app: Flask) -> None:
         with open(output, "wb") as f:
             f.write(data)
         click.echo(f"{output}: {len(data)} bytes")
+
+    @app.cli.command("purge")
+    @click.argument("code", required=False)
+    @click.option(
+        "--closed-before", type=click.DateTime(["%Y-%m-%d"]), help="Every workshop closed before this day (YYYY-MM-DD)."
+    )
+    @click.option(
+        "--expired", "past_retention", is_flag=True, help="Every workshop closed longer than its commune keeps data."
+    )
+    @click.option("--dry-run", is_flag=True, help="Only list the workshops that would be purged.")
+    def purge(code: str | None, closed_before: datetime | None, past_retention: bool, dry_run: bool) -> None:
+        """Delete participants' personal data (law 09-08); reports keep their figures, texts, votes and decisions."""
+        with force_locale("en"):  # the command's own lines are English: so are the refusals
+            _purge(code, closed_before, past_retention, dry_run)
+
+    def _purge(code: str | None, closed_before: datetime | None, past_retention: bool, dry_run: bool) -> None:
+        if sum((code is not None, closed_before is not None, past_retention)) != 1:
+            raise click.UsageError("Give a workshop CODE, or --closed-before YYYY-MM-DD, or --expired.")
+        if code is not None:
+            try:
+                codes = [find_workshop(code).code]
+            except ServiceError as error:
+                raise click.ClickException(str(error.message)) from None
+        else:
+            found = expired_workshops() if past_retention else workshops_closed_before(closed_before.date())
+            codes = [w.code for w in found]
+        db.session.rollback()
+        refused = []
+        for one in codes:
+            if dry_run:
+                click.echo(f"would purge {one}")
+                continue
+            try:
+                with unit_of_work():
+                    removed = purge_workshop(find_workshop(one))
+            except ServiceError as error:
+                refused.append(f"{one}: {error.message}")
+                continue
+            click.echo(f"purged {one}: {removed} participants")
+        if codes and not dry_run:
+            release_freed_space()
+        if not codes:
+            click.echo("no workshop to purge")
+        if refused:
+            raise click.ClickException("\n".join(refused))
+
+    @app.cli.command("retention")
+    @click.argument("commune_name")
+    @click.argument("days", type=int, required=False)
+    def retention(commune_name: str, days: int | None) -> None:
+        """Show or set how many days after closing a commune's workshops keep personal data."""
+        with unit_of_work():
+            commune = db.session.scalar(select(Commune).where(Commune.name_fr == commune_name))
+            if commune is None:
+                raise click.ClickException(f"no commune {commune_name}")
+            if days is not None:
+                try:
+                    set_retention(commune, days)
+                except ServiceError as error:
+                    with force_locale("en"):
+                        raise click.ClickException(str(error.message)) from None
+            click.echo(f"{commune.name_fr}: personal data kept {commune.retention_days} days after a workshop closes")

@@ -21,6 +21,8 @@ class Commune(db.Model):
     name_fr: Mapped[str] = mapped_column(String(200))
     province: Mapped[str | None] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(200))
+    # How long after a workshop closes its participants' personal data is kept (`flask purge --expired`).
+    retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
 
     users: Mapped[list[User]] = relationship(back_populates="commune")
 

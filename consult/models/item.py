@@ -94,7 +94,8 @@ class Vote(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    # None once the workshop's personal data is purged: the dot still counts, nobody is behind it.
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     # The item the dot was put on, when a merge carried it to another one (undo brings it back).
     original_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))

@@ -21,6 +21,8 @@ CATEGORIES = (
 )
 GENDERS = ("female", "male")
 AGE_BANDS = ("under_18", "18_29", "30_44", "45_59", "60_plus")
+# The version of the data notice in templates/join.html: change it whenever that text changes.
+NOTICE_VERSION = "2026-12-01"
 
 
 def hash_token(token: str) -> str:
@@ -41,6 +43,8 @@ class Participant(db.Model):
     gender: Mapped[str | None] = mapped_column(String(10))
     age_band: Mapped[str | None] = mapped_column(String(10))
     consented_at: Mapped[datetime]
+    # Which data notice was accepted (NOTICE_VERSION); None for those who joined before versions were recorded.
+    consent_version: Mapped[str | None] = mapped_column(String(20))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

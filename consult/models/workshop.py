@@ -60,6 +60,9 @@ class Workshop(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Set by the purge of personal data, with the attendance figures the report keeps showing (see services/privacy.py).
+    purged_at: Mapped[datetime | None]
+    attendance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     commune: Mapped[Commune] = relationship()
     themes: Mapped[list[Theme]] = relationship(

@@ -116,7 +116,9 @@ def live_event(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str
                 workshop = db.session.get(Workshop, conn.workshop_id)
                 participant = db.session.get(Participant, conn.participant_id) if conn.participant_id else None
                 user = db.session.get(User, conn.user_id) if conn.user_id else None
-                if workshop is None or (conn.participant_id and participant is None):
+                # A purged participant's id may come back on SQLite for a newcomer elsewhere: the row must still match.
+                stale = conn.participant_id and (participant is None or participant.workshop_id != conn.workshop_id)
+                if workshop is None or stale:
                     raise forbidden()
                 return handler(self, data, workshop=workshop, participant=participant, user=user)
         except ServiceError as error:

@@ -122,40 +122,88 @@ def _fold(counter: Counter, keys: set[str]) -> Counter:
     return folded
 
 
-def _attendance(workshop: Workshop, items: list[Item], public: bool) -> dict[str, Any]:
+def _gender_row() -> dict[str, int]:
+    return {"female": 0, "male": 0, NOT_GIVEN: 0, "total": 0}
+
+
+def attendance_counts(workshop: Workshop, items: list[Item], *, counted: frozenset[int] = frozenset()) -> dict:
+    """Who took part, unfolded, from the participant rows; scribed items already in counted are left out."""
     people = list(db.session.scalars(select(Participant).where(Participant.workshop_id == workshop.id)))
-    scribed = [i for i in items if i.by_scribe]
-    by_category = Counter(p.category or NOT_GIVEN for p in people)
-    small = {k for k, n in by_category.items() if n < FOLD_BELOW and k != NOT_GIVEN} if public else set()
-    category_of = {p.id: ("other" if (p.category or NOT_GIVEN) in small else p.category or NOT_GIVEN) for p in people}
     table: dict[str, dict[str, int]] = {}
     for p in people:
-        row = table.setdefault(category_of[p.id], {"female": 0, "male": 0, NOT_GIVEN: 0, "total": 0})
+        row = table.setdefault(p.category or NOT_GIVEN, _gender_row())
         row[p.gender or NOT_GIVEN] += 1
         row["total"] += 1
-    by_age = Counter(p.age_band or NOT_GIVEN for p in people)
-    if public:
-        by_age = _fold(by_age, {k for k in by_age if k != NOT_GIVEN})
     groups = {g.id: g.display_name for g in workshop.groups}
-    by_group = Counter(groups.get(p.group_id, NOT_GIVEN) for p in people)
+    scribed = [i for i in items if i.by_scribe and i.id not in counted]
     scribe_table: dict[str, dict[str, int]] = {}
     for item in scribed:
-        row = scribe_table.setdefault(
-            item.speaker_category or NOT_GIVEN, {"female": 0, "male": 0, NOT_GIVEN: 0, "total": 0}
-        )
+        row = scribe_table.setdefault(item.speaker_category or NOT_GIVEN, _gender_row())
         row[item.speaker_gender or NOT_GIVEN] += 1
         row["total"] += 1
     return {
         "participants": len(people),
-        "by_category_gender": dict(sorted(table.items())),
-        "by_age": dict(sorted(by_age.items())),
-        "by_group": dict(by_group),
+        "by_category_gender": table,
+        "by_age": dict(Counter(p.age_band or NOT_GIVEN for p in people)),
+        "by_group": dict(Counter(groups.get(p.group_id, NOT_GIVEN) for p in people)),
         "scribe_items": len(scribed),
-        "scribe_by_category_gender": dict(sorted(scribe_table.items())),
+        "scribe_by_category_gender": scribe_table,
+        "scribe_item_ids": [i.id for i in scribed],
     }
 
 
-def _item(item: Item, votes: dict[int, int], numbers: dict[int, int], public: bool, names: dict[int, str]) -> dict:
+def add_attendance(kept: dict, more: dict) -> dict:
+    """The sum of two attendance counts (what a purge kept, and who came after it)."""
+    total = {"participants": kept["participants"] + more["participants"]}
+    for key in ("by_category_gender", "scribe_by_category_gender"):
+        table = {k: dict(row) for k, row in kept[key].items()}
+        for k, row in more[key].items():
+            mine = table.setdefault(k, _gender_row())
+            for cell, n in row.items():
+                mine[cell] += n
+        total[key] = table
+    for key in ("by_age", "by_group"):
+        total[key] = dict(Counter(kept[key]) + Counter(more[key]))
+    total["scribe_items"] = kept["scribe_items"] + more["scribe_items"]
+    total["scribe_item_ids"] = [*kept["scribe_item_ids"], *more["scribe_item_ids"]]
+    return total
+
+
+def _attendance(workshop: Workshop, items: list[Item], public: bool) -> dict[str, Any]:
+    kept = workshop.attendance
+    counts = attendance_counts(workshop, items, counted=frozenset(kept["scribe_item_ids"]) if kept else frozenset())
+    if kept:
+        # The participants were purged (services/privacy.py): their figures were kept on the workshop.
+        counts = add_attendance(kept, counts)
+    table = counts["by_category_gender"]
+    by_age = Counter(counts["by_age"])
+    if public:
+        small = {k for k, row in table.items() if row["total"] < FOLD_BELOW and k != NOT_GIVEN}
+        folded: dict[str, dict[str, int]] = {}
+        for k, row in table.items():
+            mine = folded.setdefault("other" if k in small else k, _gender_row())
+            for cell, n in row.items():
+                mine[cell] += n
+        table = folded
+        by_age = _fold(by_age, {k for k in by_age if k != NOT_GIVEN})
+    return {
+        "participants": counts["participants"],
+        "by_category_gender": dict(sorted(table.items())),
+        "by_age": dict(sorted(by_age.items())),
+        "by_group": counts["by_group"],
+        "scribe_items": counts["scribe_items"],
+        "scribe_by_category_gender": dict(sorted(counts["scribe_by_category_gender"].items())),
+    }
+
+
+def scribed_ids(workshop: Workshop) -> frozenset[int]:
+    """Items entered by a scribe, as counted when the purge removed the scribe's link (empty before)."""
+    return frozenset((workshop.attendance or {}).get("scribe_item_ids", ()))
+
+
+def _item(
+    item: Item, votes: dict[int, int], numbers: dict[int, int], public: bool, names: dict[int, str], scribed: frozenset
+) -> dict:
     if item.status == "merged":
         decision = {"decision": "merged", "merged_into": item.merged_into_id}
     elif item.recommendations:
@@ -172,7 +220,7 @@ def _item(item: Item, votes: dict[int, int], numbers: dict[int, int], public: bo
         "text": item.text,
         "votes": votes.get(item.id, 0),
         "status": item.status,
-        "by_scribe": item.by_scribe,
+        "by_scribe": item.by_scribe or item.id in scribed,
         "created_at": iso(item.created_at),
         **decision,
     }
@@ -183,14 +231,19 @@ def _item(item: Item, votes: dict[int, int], numbers: dict[int, int], public: bo
     return data
 
 
-def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) -> dict[str, Any]:
-    """The whole outcome of a workshop, as JSON-ready data (documented in docs/REPORT.md)."""
-    labels = report_labels(lang)
-    items = list(
+def report_items(workshop: Workshop) -> list[Item]:
+    """The items a report shows or counts."""
+    return list(
         db.session.scalars(
             select(Item).where(Item.workshop_id == workshop.id, Item.status != "pending").order_by(Item.id)
         )
     )
+
+
+def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) -> dict[str, Any]:
+    """The whole outcome of a workshop, as JSON-ready data (documented in docs/REPORT.md)."""
+    labels = report_labels(lang)
+    items = report_items(workshop)
     votes = vote_counts(workshop)
     recommendations = recommendations_payload(workshop)
     numbers = {r["id"]: r["number"] for r in recommendations}
@@ -199,6 +252,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
         for p in db.session.scalars(select(Participant).where(Participant.workshop_id == workshop.id))
         if p.nickname
     }
+    scribed = scribed_ids(workshop)
     commune = workshop.commune
     facilitator = db.session.get(User, workshop.created_by_id) if workshop.created_by_id else None
     axes = []
@@ -206,7 +260,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
         group_ids = {g.id for g in theme.groups}
         mine = [i for i in items if i.group_id in group_ids]
         shown = [i for i in mine if i.status != "hidden" or not public]
-        rendered = {i.id: _item(i, votes, numbers, public, names) for i in shown}
+        rendered = {i.id: _item(i, votes, numbers, public, names, scribed) for i in shown}
         problems = []
         for item in shown:
             if item.kind == "problem":

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.models import Group, Participant, Workshop
 from consult.models.base import utcnow
-from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, hash_token
+from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, NOTICE_VERSION, hash_token
 from consult.payloads import participation_counts
 from consult.services.errors import ServiceError, invalid, not_found
 from consult.services.events import lock_workshop, record_event
@@ -35,6 +35,7 @@ def join_workshop(
     category: object = None,
     gender: object = None,
     age_band: object = None,
+    consent_version: str = NOTICE_VERSION,
 ) -> tuple[Participant, str]:
     """A new participant and the secret token that identifies them; only the token's hash is stored."""
     require_open(workshop)
@@ -47,6 +48,7 @@ def join_workshop(
         gender=choice(gender, GENDERS, field="gender"),
         age_band=choice(age_band, AGE_BANDS, field="age_band"),
         consented_at=utcnow(),
+        consent_version=consent_version,
     )
     token = secrets.token_urlsafe(32)
     participant.token_hash = hash_token(token)
