@@ -10,6 +10,7 @@ from sqlalchemy import event as sa_event
 from config import INSTANCE_DIR, configs
 from consult import i18n
 from consult.extensions import babel, csrf, db, login_manager, migrate, socketio
+from consult.realtime import packets
 from consult.services.events import writing
 
 
@@ -51,6 +52,7 @@ def create_app(config_class: type | str | None = None) -> Flask:
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
         manage_session=True,
+        json=packets,  # a payload nested too deep is refused, not a traceback
     )
 
     with app.app_context():

@@ -133,7 +133,10 @@ def live_event(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str
 class LiveNamespace(Namespace):
     """/live: participants, facilitators and the board of one workshop."""
 
-    def on_connect(self, auth: Any = None) -> None:
+    def on_connect(self, auth: Any = None) -> dict[str, Any] | None:
+        if request.sid in connections:  # "connect" emitted as an ordinary event by a connected client
+            use_locale(connections[request.sid].locale)
+            return refuse(invalid(_("This request is not valid.")))
         if auth is not None and not isinstance(auth, dict):
             raise ConnectionRefusedError(invalid(_("The request must be an object.")).as_dict())
         auth = auth or {}
@@ -151,6 +154,8 @@ class LiveNamespace(Namespace):
             join_room(staff_channel(conn.workshop_id))
 
     def on_disconnect(self, reason: Any = None) -> None:
+        if self.socketio.server.manager.is_connected(request.sid, self.namespace):
+            return  # "disconnect" emitted as an ordinary event: a real disconnect is no longer "connected" here
         connections.pop(request.sid, None)
 
     @live_event

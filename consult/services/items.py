@@ -27,6 +27,9 @@ POSTS_PER_MINUTE = 20
 def require_client_id(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > CLIENT_ID_MAX:
         raise invalid(_l("This request is missing its identifier; reload the page."), "client_id")
+    # A phone sends a UUID: a control character or a lone surrogate cannot be stored (PostgreSQL refuses NUL).
+    if not value.isprintable():
+        raise invalid(_l("This request has an invalid identifier; reload the page."), "client_id")
     return value.strip()
 
 

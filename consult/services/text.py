@@ -15,9 +15,12 @@ ITEM_TEXT_MAX = 1000  # characters: a long paragraph, about what fits on a phone
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # C0/C1 control characters other than tab and newline.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Surrogate code points: JSON can carry a lone one (\\ud800), but no database or UTF-8 page can store it.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses. Longer strings are not ids.
 _ID = re.compile("[0-9]{1,32}")
 ID_MAX = 2**63 - 1  # the largest id a database column holds
+UNREADABLE = _l("This text contains a character that cannot be read. Type it again.")
 
 
 def clean_text(
@@ -30,6 +33,8 @@ def clean_text(
         return None
     if not isinstance(value, str):
         raise invalid(_l("This field must be text."), field)
+    if has_surrogates(value):
+        raise invalid(UNREADABLE, field)
     text = unicodedata.normalize("NFC", value)
     text = _BIDI_CONTROLS.sub("", _CONTROLS.sub("", text.replace("\r\n", "\n")))
     if not multiline:
@@ -42,6 +47,11 @@ def clean_text(
     if len(text) > max_length:
         raise invalid(_l("This text is too long (at most %(max)d characters).", max=max_length), field)
     return text
+
+
+def has_surrogates(value: str) -> bool:
+    """True when the text holds a code point that UTF-8 cannot encode."""
+    return _SURROGATES.search(value) is not None
 
 
 def choice(value: object, allowed: tuple[str, ...], *, field: str) -> str | None:

@@ -23,7 +23,10 @@ def service_error(error: ServiceError):
 
 
 def _json_object() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # a body nested thousands deep ("[[[["): the parser gives up by recursion
+        data = None
     if not isinstance(data, dict):
         raise ServiceError("invalid", _("The request must be a JSON object."))
     return data
