@@ -11,7 +11,26 @@ from consult.models.participant import Participant
 from consult.models.workshop import Group, Workshop
 
 KINDS = ("problem", "solution")
-STATUSES = ("visible", "hidden", "merged", "pending")
+STATUSES = ("pending", "visible", "hidden", "merged", "rejected")
+# The item state machine, written once: each action names the states it accepts and the state it leaves the item in
+# (None: the state does not change). pending -> visible | rejected; visible -> hidden -> visible; visible -> merged
+# -> visible. Only what is visible reaches the public stream.
+ACTIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "approve": (frozenset({"pending"}), "visible"),
+    "reject": (frozenset({"pending"}), "rejected"),
+    "hide": (frozenset({"visible"}), "hidden"),
+    "restore": (frozenset({"hidden"}), "visible"),
+    "merge": (frozenset({"visible"}), "merged"),
+    "merge_into": (frozenset({"visible"}), None),
+    "unmerge": (frozenset({"merged"}), "visible"),
+    # A hidden item may be corrected (say, to take out a phone number) before it is restored.
+    "edit": (frozenset({"visible", "hidden"}), None),
+    "pin": (frozenset({"visible"}), None),
+    "decide": (frozenset({"visible"}), None),
+    "move": (frozenset({"visible"}), None),
+}
+# Held or rejected items exist only for the facilitators: to anybody else they are as good as unknown.
+STAFF_ONLY = frozenset({"pending", "rejected"})
 
 
 class Item(db.Model):

@@ -18,6 +18,7 @@ from consult.i18n import LANGUAGES, format_clock, format_day, text_direction
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Item, Participant, User, Workshop
 from consult.payloads import iso, recommendations_payload, vote_counts
+from consult.services.events import PUBLIC_STATUSES
 
 FORMAT_VERSION = 1
 FOLD_BELOW = 3
@@ -226,7 +227,7 @@ def _item(
     }
     if not public:
         data["author"] = names.get(item.author_participant_id) if item.author_participant_id else None
-        if item.status == "hidden":
+        if item.status in ("hidden", "rejected"):
             data["hidden_reason"] = item.hidden_reason
     return data
 
@@ -259,7 +260,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
     for theme in workshop.themes:
         group_ids = {g.id for g in theme.groups}
         mine = [i for i in items if i.group_id in group_ids]
-        shown = [i for i in mine if i.status != "hidden" or not public]
+        shown = [i for i in mine if i.status in PUBLIC_STATUSES or not public]
         rendered = {i.id: _item(i, votes, numbers, public, names, scribed) for i in shown}
         problems = []
         for item in shown:
@@ -280,7 +281,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
                 "groups": [g.display_name for g in theme.groups],
                 "problems": problems,
                 "solutions_without_problem": loose,
-                "hidden_items": sum(1 for i in mine if i.status == "hidden"),
+                "hidden_items": sum(1 for i in mine if i.status in ("hidden", "rejected")),
                 "recommendations": [r["number"] for r in recommendations if r["theme_id"] == theme.id],
             }
         )

@@ -8,7 +8,18 @@ from flask_babel import lazy_gettext as _l
 
 from consult.models import Group, Participant, User, Workshop
 from consult.services.errors import forbidden
-from consult.services.workshops import check_facilitator
+
+
+def check_facilitator(workshop: Workshop, user: User) -> None:
+    """A facilitator acts only on the workshops of their own commune."""
+    if not user.can_facilitate or user.commune_id != workshop.commune_id:
+        raise forbidden()
+
+
+def check_reader(workshop: Workshop, user: User) -> None:
+    """Any account of the workshop's commune (staff included) may read and download its outcome."""
+    if user.commune_id != workshop.commune_id:
+        raise forbidden()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.extensions import db
-from consult.models import Participant, User, Workshop, WorkshopEvent
+from consult.models import Item, Participant, User, Workshop, WorkshopEvent
 
 Message = dict[str, Any]
 _subscribers: list[Callable[[int, Message, str], None]] = []
@@ -25,9 +25,17 @@ def subscribe(callback: Callable[[int, Message, str], None]) -> None:
         _subscribers.append(callback)
 
 
-def lock_workshop(workshop: Workshop) -> None:
-    """Serialize writers of one workshop until commit (PostgreSQL row lock; SQLite uses BEGIN IMMEDIATE)."""
-    db.session.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update())
+def lock_workshop(workshop: Workshop) -> Workshop:
+    """Serialize writers of one workshop until commit, and reread its row under the lock.
+
+    PostgreSQL takes a row lock; SQLite holds the database lock since BEGIN IMMEDIATE. A decision taken on the row as
+    read before the lock (the phase, the status, the settings) could be a committed change behind, so every column is
+    loaded again: the workshop object is the locked, current row for the rest of the transaction.
+    """
+    # Fetched, not only selected: populate_existing applies as rows are loaded.
+    return db.session.scalars(
+        select(Workshop).where(Workshop.id == workshop.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def allocate_seq(workshop: Workshop, stream: str = "public") -> int:
@@ -81,6 +89,61 @@ def events_since(workshop: Workshop, since: int, limit: int = 1000, stream: str 
             .limit(limit)
         )
     )
+
+
+def replay(workshop: Workshop, events: list[WorkshopEvent], stream: str = "public") -> list[Message]:
+    """The events as a reconnecting screen receives them, built from the current rows.
+
+    The log keeps what was broadcast; a replay shows each item as it is now, so that no replay carries text the
+    current state no longer shows: a hidden item's text, the text before a correction, a purged nickname.
+    Rebuilding beats rewriting the log on every hide or correction: the log stays an append-only audit trail, and
+    one function, not every moderation action, keeps replays clean.
+    """
+    from consult.payloads import item_payload, recommendations_payload, vote_counts
+
+    logged = [_embedded_items(ev.payload) for ev in events]
+    ids = {entry["id"] for entries in logged for _key, entry in entries if isinstance(entry.get("id"), int)}
+    rows = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
+    counts = vote_counts(workshop) if ids else {}
+    current: dict[int, dict[str, Any]] = {}
+
+    def now(entry: dict[str, Any]) -> dict[str, Any]:
+        item = rows.get(entry.get("id"))
+        if item is None:
+            return {**entry, "text": "", "status": "hidden", "author_id": None, "author_name": None, "author_ids": []}
+        if item.id not in current:
+            payload = item_payload(item, counts)
+            if stream == "public" and item.status not in PUBLIC_STATUSES:
+                payload.update(text="", author_id=None, author_name=None, author_ids=[], status="hidden")
+            current[item.id] = payload
+        return current[item.id]
+
+    recommendations = None
+    messages = []
+    for ev in events:
+        data = dict(ev.payload)
+        for key in ("item", "keep"):
+            if isinstance(data.get(key), dict):
+                data[key] = now(data[key])
+        if isinstance(data.get("items"), list):
+            data["items"] = [now(entry) if isinstance(entry, dict) else entry for entry in data["items"]]
+        if "recommendations" in data:
+            if recommendations is None:
+                recommendations = recommendations_payload(workshop)
+            data["recommendations"] = recommendations
+        messages.append({"seq": ev.seq, "type": ev.type, "data": data})
+    return messages
+
+
+# What the public stream may show of an item: visible ones, and merged ones (their text lives on in the kept item).
+PUBLIC_STATUSES = ("visible", "merged")
+
+
+def _embedded_items(payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The item payloads an event carries: under "item", "keep", and in the list "items"."""
+    found = [(key, payload[key]) for key in ("item", "keep") if isinstance(payload.get(key), dict)]
+    found += [("items", entry) for entry in payload.get("items") or () if isinstance(entry, dict)]
+    return found
 
 
 # True inside unit_of_work: on SQLite the transaction then starts with BEGIN IMMEDIATE (see create_app).

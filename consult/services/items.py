@@ -16,7 +16,8 @@ from consult.payloads import item_payload
 from consult.services.access import Actor, require_facilitator, require_moderator
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
 from consult.services.events import allocate_seq, lock_workshop, record_event
-from consult.services.participants import find_group, require_open
+from consult.services.guards import lock_open, moderated_item, require_open
+from consult.services.participants import find_group
 from consult.services.text import ITEM_TEXT_MAX, choice, clean_text, get_by_id
 
 CLIENT_ID_MAX = 64
@@ -179,9 +180,8 @@ def _add_pending(
 def approve_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
     """Publish an item held for pre-moderation: it appears on every screen as if just posted."""
     require_facilitator(workshop, actor)
-    require_open(workshop)
-    lock_workshop(workshop)
-    item = _pending(workshop, item_id)
+    lock_open(workshop)
+    item = moderated_item(workshop, actor, item_id, "approve")
     item.status = "visible"
     item.seq = allocate_seq(workshop)
     db.session.flush()
@@ -191,26 +191,15 @@ def approve_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
 
 
 def reject_item(workshop: Workshop, actor: Actor, item_id: object, reason: object = None) -> Item:
-    """Keep an item held for pre-moderation off the screens (it stays in the record, hidden)."""
+    """Keep an item held for pre-moderation off the screens for good (it stays in the record, rejected)."""
     require_facilitator(workshop, actor)
-    lock_workshop(workshop)
-    item = _pending(workshop, item_id)
-    item.status = "hidden"
+    lock_open(workshop)
+    item = moderated_item(workshop, actor, item_id, "reject")
+    item.status = "rejected"
     item.hidden_reason = clean_text(reason, field="reason", max_length=200, required=False, multiline=False)
     db.session.flush()
     data = {"item_id": item.id, "reason": item.hidden_reason}
     record_event(workshop, "item.rejected", data, stream="staff", **actor.event_actor)
-    return item
-
-
-def _pending(workshop: Workshop, item_id: object) -> Item:
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
-        raise invalid(_l("Choose an item."), "item_id")
-    item = get_by_id(Item, item_id)
-    if item is None or item.workshop_id != workshop.id:
-        raise not_found(_l("This item does not exist in this workshop."))
-    if item.status != "pending":
-        raise invalid(_l("This item is not waiting for approval."), "item_id")
     return item
 
 

@@ -9,8 +9,9 @@ from consult.extensions import db
 from consult.models import Group, Item, ItemRevision, Participant, Vote, Workshop
 from consult.payloads import group_payload, item_payload, vote_counts
 from consult.services.access import Actor, require_facilitator, require_moderator
-from consult.services.errors import ServiceError, invalid, not_found
-from consult.services.events import lock_workshop, record_event
+from consult.services.errors import invalid, not_found
+from consult.services.events import record_event
+from consult.services.guards import lock_open, moderated_item
 from consult.services.participants import find_group
 from consult.services.text import ITEM_TEXT_MAX, as_id, clean_text, get_by_id, id_list
 
@@ -19,39 +20,27 @@ DECISION_REASON_MAX = 500
 MERGE_MAX = 50
 
 
-def find_item(workshop: Workshop, item_id: object, *, field: str = "item_id") -> Item:
-    if not isinstance(item_id, int) or isinstance(item_id, bool):
-        raise invalid(_l("Choose an item."), field)
-    item = get_by_id(Item, item_id)
-    if item is None or item.workshop_id != workshop.id:
-        raise not_found(_l("This item does not exist in this workshop."))
-    return item
-
-
-def _open_for_changes(workshop: Workshop) -> None:
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
-
-
-def _moderate(workshop: Workshop, actor: Actor, item_id: object) -> Item:
-    """Lock, load the item, and check the actor may moderate its group."""
-    _open_for_changes(workshop)
-    lock_workshop(workshop)
-    item = find_item(workshop, item_id)
-    require_moderator(workshop, actor, item.group)
-    return item
+def _moderate(workshop: Workshop, actor: Actor, item_id: object, action: str) -> Item:
+    """Lock, then load the item and check the actor may moderate its group and its state accepts the action."""
+    lock_open(workshop)
+    return moderated_item(workshop, actor, item_id, action)
 
 
 def _updated(workshop: Workshop, actor: Actor, item: Item, type_: str = "item.updated") -> Item:
     db.session.flush()
-    record_event(workshop, type_, {"item": item_payload(item)}, **actor.event_actor)
+    # A hidden item's text stays off the public stream: only the facilitators' screens hear of its correction.
+    stream = "public" if item.status == "visible" else "staff"
+    record_event(workshop, type_, {"item": item_payload(item)}, stream=stream, **actor.event_actor)
     return item
 
 
+def _public(items: list[Item]) -> list[Item]:
+    """What of a list of items the public stream may carry."""
+    return [i for i in items if i.status == "visible"]
+
+
 def hide_item(workshop: Workshop, actor: Actor, item_id: object, reason: object = None) -> Item:
-    item = _moderate(workshop, actor, item_id)
-    if item.status != "visible":
-        raise invalid(_l("Only a visible item can be hidden."), "item_id")
+    item = _moderate(workshop, actor, item_id, "hide")
     item.status = "hidden"
     item.hidden_reason = clean_text(reason, field="reason", max_length=REASON_MAX, required=False, multiline=False)
     db.session.flush()
@@ -62,9 +51,7 @@ def hide_item(workshop: Workshop, actor: Actor, item_id: object, reason: object 
 
 
 def restore_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
-    item = _moderate(workshop, actor, item_id)
-    if item.status != "hidden":
-        raise invalid(_l("Only a hidden item can be restored."), "item_id")
+    item = _moderate(workshop, actor, item_id, "restore")
     item.status = "visible"
     item.hidden_reason = None
     return _updated(workshop, actor, item, "item.restored")
@@ -72,7 +59,7 @@ def restore_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
 
 def edit_item(workshop: Workshop, actor: Actor, item_id: object, text: object) -> Item:
     """Correct a typo; the text before the correction is kept in the item's history."""
-    item = _moderate(workshop, actor, item_id)
+    item = _moderate(workshop, actor, item_id, "edit")
     clean = clean_text(text, field="text", max_length=ITEM_TEXT_MAX)
     if clean == item.text:
         return item
@@ -90,7 +77,7 @@ def edit_item(workshop: Workshop, actor: Actor, item_id: object, text: object) -
 def pin_item(workshop: Workshop, actor: Actor, item_id: object, pinned: object) -> Item:
     if not isinstance(pinned, bool):
         raise invalid(_l("This choice is not valid."), "pinned")
-    item = _moderate(workshop, actor, item_id)
+    item = _moderate(workshop, actor, item_id, "pin")
     if item.pinned == pinned:
         return item
     item.pinned = pinned
@@ -100,7 +87,7 @@ def pin_item(workshop: Workshop, actor: Actor, item_id: object, pinned: object) 
 def move_item(workshop: Workshop, actor: Actor, item_id: object, group_id: object) -> list[Item]:
     """Move an item to another group; a problem takes its solutions along, a solution leaves its problem."""
     require_facilitator(workshop, actor)  # a move touches two groups: a rapporteur has only one
-    item = _moderate(workshop, actor, item_id)
+    item = _moderate(workshop, actor, item_id, "move")
     target = find_group(workshop, group_id)
     if item.group_id == target.id:
         return [item]
@@ -114,25 +101,23 @@ def move_item(workshop: Workshop, actor: Actor, item_id: object, group_id: objec
     else:
         item.parent_id = None
     db.session.flush()
-    data = {"from_group_id": source, "group_id": target.id, "items": [item_payload(i) for i in moved]}
+    data = {"from_group_id": source, "group_id": target.id, "items": [item_payload(i) for i in _public(moved)]}
     record_event(workshop, "item.moved", data, **actor.event_actor)
     return moved
 
 
 def merge_items(workshop: Workshop, actor: Actor, keep_id: object, merge_ids: object) -> Item:
     """Merge duplicates into one kept item: their dots, authors and solutions carry over; undo with unmerge_item."""
-    _open_for_changes(workshop)
-    lock_workshop(workshop)
-    keep = find_item(workshop, keep_id, field="keep_id")
+    lock_open(workshop)
+    keep = moderated_item(workshop, actor, keep_id, "merge_into", field="keep_id")
     ids = id_list(merge_ids, max_items=MERGE_MAX)
     if not ids:
         raise invalid(_l("Choose the items to merge."), "merge_ids")
-    merged = [find_item(workshop, i, field="merge_ids") for i in ids]
-    if keep.status != "visible" or any(m.id == keep.id or m.status != "visible" for m in merged):
+    if keep.id in ids:
         raise invalid(_l("Merge visible items into another visible item."), "merge_ids")
+    merged = [moderated_item(workshop, actor, i, "merge", field="merge_ids") for i in ids]
     if any(m.kind != keep.kind for m in merged):
         raise invalid(_l("A problem merges only with problems, a solution only with solutions."), "merge_ids")
-    require_moderator(workshop, actor, keep.group, *(m.group for m in merged))
     reparented: list[Item] = []
     for item in merged:
         item.status = "merged"
@@ -156,7 +141,7 @@ def merge_items(workshop: Workshop, actor: Actor, keep_id: object, merge_ids: ob
     data = {
         "keep": item_payload(keep, counts),
         "merged_ids": [m.id for m in merged],
-        "items": [item_payload(s, counts) for s in reparented],
+        "items": [item_payload(s, counts) for s in _public(reparented)],
     }
     record_event(workshop, "items.merged", data, **actor.event_actor)
     return keep
@@ -164,13 +149,10 @@ def merge_items(workshop: Workshop, actor: Actor, keep_id: object, merge_ids: ob
 
 def unmerge_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
     """Undo a merge: the item comes back with its own dots and solutions."""
-    _open_for_changes(workshop)
-    lock_workshop(workshop)
-    item = find_item(workshop, item_id)
-    if item.status != "merged" or item.merged_into_id is None:
-        raise invalid(_l("This item was not merged."), "item_id")
+    lock_open(workshop)
+    item = moderated_item(workshop, actor, item_id, "unmerge")
     keep = db.session.get(Item, item.merged_into_id)
-    require_moderator(workshop, actor, keep.group, item.group)
+    require_moderator(workshop, actor, keep.group)
     item.status = "visible"
     item.merged_into_id = None
     db.session.execute(
@@ -190,7 +172,7 @@ def unmerge_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
     data = {
         "item": item_payload(item, counts),
         "keep": item_payload(keep, counts),
-        "items": [item_payload(s, counts) for s in back],
+        "items": [item_payload(s, counts) for s in _public(back)],
     }
     record_event(workshop, "items.unmerged", data, **actor.event_actor)
     return item
@@ -198,10 +180,10 @@ def unmerge_item(workshop: Workshop, actor: Actor, item_id: object) -> Item:
 
 def set_decision(workshop: Workshop, actor: Actor, item_id: object, decision: object, reason: object = None) -> Item:
     """Record that an item is not retained, and why (None clears it); retained and merged follow from the work."""
-    item = _moderate(workshop, actor, item_id)
+    item = _moderate(workshop, actor, item_id, "decide")
     if decision not in (None, "not_retained"):
         raise invalid(_l("This choice is not valid."), "decision")
-    if item.status == "merged" or item.recommendations:
+    if item.recommendations:
         raise invalid(_l("This item is already merged or retained in a recommendation."), "decision")
     if decision is None:
         item.decision = item.decision_reason = None
@@ -214,8 +196,7 @@ def set_decision(workshop: Workshop, actor: Actor, item_id: object, decision: ob
 def set_rapporteur(workshop: Workshop, actor: Actor, group_id: object, participant_id: object) -> Group:
     """Make a participant the rapporteur of a group (None: no rapporteur)."""
     require_facilitator(workshop, actor)
-    _open_for_changes(workshop)
-    lock_workshop(workshop)
+    lock_open(workshop)
     group = find_group(workshop, group_id)
     if participant_id is None:
         group.rapporteur_id = None

@@ -13,18 +13,12 @@ from consult.models import Group, Participant, Workshop
 from consult.models.base import utcnow
 from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, NOTICE_VERSION, hash_token
 from consult.payloads import participation_counts
-from consult.services.errors import ServiceError, invalid, not_found
-from consult.services.events import lock_workshop, record_event
+from consult.services.errors import invalid, not_found
+from consult.services.events import record_event
+from consult.services.guards import lock_open
 from consult.services.text import as_id, choice, clean_text, get_by_id
 
 NICKNAME_MAX = 40
-
-
-def require_open(workshop: Workshop) -> None:
-    if workshop.status == "draft":
-        raise ServiceError("closed", _l("This workshop has not started yet."))
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
 
 
 def join_workshop(
@@ -38,7 +32,7 @@ def join_workshop(
     consent_version: str = NOTICE_VERSION,
 ) -> tuple[Participant, str]:
     """A new participant and the secret token that identifies them; only the token's hash is stored."""
-    require_open(workshop)
+    lock_open(workshop)
     if consent is not True:
         raise invalid(_l("Please read the notice on your data and accept it to join."), "consent")
     participant = Participant(
@@ -52,7 +46,6 @@ def join_workshop(
     )
     token = secrets.token_urlsafe(32)
     participant.token_hash = hash_token(token)
-    lock_workshop(workshop)
     db.session.add(participant)
     db.session.flush()
     record_event(
@@ -90,8 +83,7 @@ def choose_group(participant: Participant, group_id: object) -> Group:
     group = find_group(workshop, group_id)
     if participant.group_id == group.id:
         return group
-    require_open(workshop)
-    lock_workshop(workshop)
+    lock_open(workshop)
     previous = participant.group_id
     participant.group_id = group.id
     db.session.flush()

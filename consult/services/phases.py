@@ -11,8 +11,9 @@ from consult.models.base import utcnow
 from consult.models.workshop import PHASES
 from consult.payloads import allowed_actions, timer_payload, vote_counts
 from consult.services.access import Actor, require_facilitator
-from consult.services.errors import ServiceError, invalid
-from consult.services.events import lock_workshop, record_event
+from consult.services.errors import invalid
+from consult.services.events import record_event
+from consult.services.guards import lock_open
 from consult.services.workshops import close_workshop
 
 TIMER_MAX = 4 * 60 * 60  # seconds: longer than any workshop session
@@ -43,9 +44,7 @@ def set_phase(workshop: Workshop, actor: Actor, phase: object, *, seconds: objec
     if phase == "closed":
         close_workshop(workshop, actor.user)
         return
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
-    lock_workshop(workshop)
+    lock_open(workshop, drafts=True)  # a draft may be set to the phase it will open in
     was_hidden = workshop.votes_hidden
     workshop.phase = phase
     if seconds is None:
@@ -63,7 +62,7 @@ def control_timer(workshop: Workshop, actor: Actor, action: object, *, seconds: 
     require_facilitator(workshop, actor)
     if action not in TIMER_ACTIONS:
         raise invalid(_l("This choice is not valid."), "action")
-    lock_workshop(workshop)
+    lock_open(workshop)
     now = utcnow()
     if action == "start":
         _start_timer(workshop, _seconds(seconds, field="seconds"))

@@ -13,8 +13,9 @@ from consult.models import Group, Item, Recommendation, Theme, Workshop
 from consult.models.recommendation import FOLLOW_UP
 from consult.payloads import item_payload, recommendations_payload
 from consult.services.access import Actor, is_rapporteur, require_facilitator
-from consult.services.errors import ServiceError, forbidden, invalid, not_found
-from consult.services.events import lock_workshop, record_event
+from consult.services.errors import forbidden, invalid, not_found
+from consult.services.events import record_event
+from consult.services.guards import lock_open
 from consult.services.text import as_id, choice, clean_text, get_by_id, id_list
 
 # field: (maximum length, multiline)
@@ -91,9 +92,7 @@ def _announce(workshop: Workshop, actor: Actor, changed_items: list[Item]) -> No
 
 def save_recommendation(workshop: Workshop, actor: Actor, data: dict[str, Any]) -> Recommendation:
     """Create (no id) or update (id) a recommendation; only the fields present are changed on update."""
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
-    lock_workshop(workshop)
+    lock_open(workshop)
     rec_id = data.get("id")
     if rec_id is None:
         theme = _theme(workshop, data.get("theme_id"))
@@ -138,9 +137,7 @@ def save_recommendation(workshop: Workshop, actor: Actor, data: dict[str, Any]) 
 
 
 def delete_recommendation(workshop: Workshop, actor: Actor, rec_id: object) -> None:
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
-    lock_workshop(workshop)
+    lock_open(workshop)
     number = as_id(rec_id) if isinstance(rec_id, int) else None
     rec = get_by_id(Recommendation, number) if number is not None else None
     if rec is None or rec.workshop_id != workshop.id:
@@ -156,9 +153,7 @@ def delete_recommendation(workshop: Workshop, actor: Actor, rec_id: object) -> N
 
 def reorder_recommendations(workshop: Workshop, actor: Actor, theme_id: object, ids: object) -> None:
     """Give an axis's recommendations a new order: ids lists all of them, first first."""
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
-    lock_workshop(workshop)
+    lock_open(workshop)
     theme = _theme(workshop, theme_id)
     require_consolidator(workshop, actor, theme)
     recs = {r.id: r for r in db.session.scalars(select(Recommendation).where(Recommendation.theme_id == theme.id))}

@@ -13,8 +13,8 @@ from consult.models.base import utcnow
 from consult.payloads import item_votes
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
 from consult.services.events import lock_workshop, record_event
+from consult.services.guards import require_open
 from consult.services.items import require_client_id
-from consult.services.participants import require_open
 from consult.services.text import get_by_id
 
 

@@ -15,8 +15,10 @@ from consult.models import Group, Item, Theme, User, Workshop
 from consult.models.base import utcnow
 from consult.models.workshop import ACTIONS, PHASES
 from consult.payloads import workshop_payload
-from consult.services.errors import ServiceError, forbidden, invalid, not_found
+from consult.services.access import check_facilitator
+from consult.services.errors import forbidden, invalid, not_found
 from consult.services.events import lock_workshop, record_event
+from consult.services.guards import lock_open
 from consult.services.text import clean_text
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read off a projector must not be mistyped.
@@ -56,18 +58,6 @@ def default_axes(language: str) -> tuple[list[str], list[str]]:
     """The Ait Amira axes and principles, in the workshop's language."""
     with force_locale(language):
         return [str(t[1]) for t in DEFAULT_THEMES], [str(p) for p in DEFAULT_PRINCIPLES]
-
-
-def check_facilitator(workshop: Workshop, user: User) -> None:
-    """A facilitator acts only on the workshops of their own commune."""
-    if not user.can_facilitate or user.commune_id != workshop.commune_id:
-        raise forbidden()
-
-
-def check_reader(workshop: Workshop, user: User) -> None:
-    """Any account of the workshop's commune (staff included) may read and download its outcome."""
-    if user.commune_id != workshop.commune_id:
-        raise forbidden()
 
 
 def search_workshops(
@@ -177,10 +167,12 @@ def update_workshop(
     language: str,
     axes: list[str],
     principles: list[str],
+    settings: dict[str, object] | None = None,
 ) -> None:
+    """Save the workshop form: what it is, its axes and principles, and (settings) the keys update_settings takes."""
     check_facilitator(workshop, user)
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
+    lock_open(workshop, drafts=True)
+    before = _screen_state(workshop)
     if language not in LANGUAGES:
         raise invalid(_l("This choice is not valid."), "language")
     workshop.title = clean_text(title, field="title", max_length=200, multiline=False)
@@ -189,7 +181,23 @@ def update_workshop(
     workshop.language = language
     workshop.principles = _clean_lines(principles, field="principles", max_items=MAX_THEMES)
     set_axes(workshop, user, axes)
-    if workshop.status == "open":
+    _apply_settings(workshop, **(settings or {}))
+    _announce(workshop, user, before)
+
+
+def _screen_state(workshop: Workshop) -> dict[str, object]:
+    """What the screens draw of the workshop itself: the payload less what moves on its own (timer, seq)."""
+    payload = workshop_payload(workshop)
+    del payload["timer"], payload["seq"]
+    return payload
+
+
+def _announce(workshop: Workshop, user: User, before: dict[str, object]) -> None:
+    """One workshop.updated per save, and only when the screens would draw something else."""
+    if workshop.status != "open":
+        return
+    db.session.flush()
+    if _screen_state(workshop) != before:
         record_event(workshop, "workshop.updated", workshop_payload(workshop), user=user)
 
 
@@ -207,8 +215,26 @@ def update_settings(
 ) -> None:
     """Voting budget, hidden counts, pre-moderation, and what participants may do beyond each phase's default."""
     check_facilitator(workshop, user)
-    if workshop.status == "closed":
-        raise ServiceError("closed", _l("This workshop is closed."))
+    lock_open(workshop, drafts=True)
+    before = _screen_state(workshop)
+    _apply_settings(
+        workshop,
+        votes_per_participant=votes_per_participant,
+        hide_votes=hide_votes,
+        phase_actions=phase_actions,
+        premoderation=premoderation,
+    )
+    _announce(workshop, user, before)
+
+
+def _apply_settings(
+    workshop: Workshop,
+    *,
+    votes_per_participant: object = None,
+    hide_votes: object = None,
+    phase_actions: object = None,
+    premoderation: object = None,
+) -> None:
     settings = dict(workshop.settings or {})
     if votes_per_participant is not None:
         if isinstance(votes_per_participant, bool) or not isinstance(votes_per_participant, int):
@@ -232,14 +258,12 @@ def update_settings(
             raise invalid(_l("This choice is not valid."), "phase_actions")
         settings["phase_actions"] = {phase: sorted(set(actions)) for phase, actions in phase_actions.items() if actions}
     workshop.settings = settings  # a new dict: the JSON column sees the change
-    if workshop.status == "open":
-        lock_workshop(workshop)
-        record_event(workshop, "workshop.updated", workshop_payload(workshop), user=user)
 
 
 def open_workshop(workshop: Workshop, user: User) -> None:
     """Participants can join and post once the workshop is open."""
     check_facilitator(workshop, user)
+    lock_workshop(workshop)
     if workshop.status == "open":
         return
     workshop.status = "open"
@@ -253,6 +277,7 @@ def open_workshop(workshop: Workshop, user: User) -> None:
 
 def close_workshop(workshop: Workshop, user: User) -> None:
     check_facilitator(workshop, user)
+    lock_workshop(workshop)
     if workshop.status == "closed":
         return
     if workshop.status == "draft":

@@ -18,11 +18,10 @@ from consult.models import Workshop
 from consult.models.workshop import PHASES
 from consult.payloads import participation_counts
 from consult.services import ServiceError, unit_of_work
-from consult.services.access import Actor
+from consult.services.access import Actor, check_facilitator
 from consult.services.items import group_items
 from consult.services.phases import set_phase
 from consult.services.workshops import (
-    check_facilitator,
     close_workshop,
     create_workshop,
     default_axes,
@@ -92,22 +91,22 @@ class WorkshopForm(FlaskForm):
 TOGETHER = {"problems": ["problem", "solution"], "solutions": ["problem", "solution"]}
 
 
-def _save_settings(workshop: Workshop, form: WorkshopForm) -> None:
-    update_settings(
-        workshop,
-        current_user,
-        votes_per_participant=form.votes_per_participant.data,
-        hide_votes=bool(form.hide_votes.data),
-        phase_actions=TOGETHER if form.together.data else {},
-        premoderation=bool(form.premoderation.data),
-    )
+def _settings(form: WorkshopForm) -> dict[str, object]:
+    return {
+        "votes_per_participant": form.votes_per_participant.data,
+        "hide_votes": bool(form.hide_votes.data),
+        "phase_actions": TOGETHER if form.together.data else {},
+        "premoderation": bool(form.premoderation.data),
+    }
 
 
 def items_count(n: int) -> str:
     return ngettext("%(num)d item", "%(num)d items", n)
 
 
-def _lines(text: str | None) -> list[str]:
+def _lines(text: str | list[str] | None) -> list[str]:
+    if isinstance(text, list):  # a POST without the field leaves the workshop's own list in the form (obj=)
+        return text
     return [line for line in (text or "").splitlines() if line.strip()]
 
 
@@ -154,7 +153,7 @@ def new():
                     principles=_lines(form.principles.data),
                 )
                 db.session.flush()
-                _save_settings(workshop, form)
+                update_settings(workshop, current_user, **_settings(form))
                 code = workshop.code
         except ServiceError as error:
             _apply_error(form, error)
@@ -188,8 +187,8 @@ def workshop(code: str):
                     language=form.language.data,
                     axes=_lines(form.axes.data),
                     principles=_lines(form.principles.data),
+                    settings=_settings(form),
                 )
-                _save_settings(found, form)
         except ServiceError as error:
             _apply_error(form, error)
         else:

@@ -16,7 +16,8 @@ from consult.models import Workshop
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
 from consult.reports.outcome import REPORT_LANGUAGES, build_outcome
 from consult.services import ServiceError
-from consult.services.workshops import check_reader, find_workshop, search_workshops
+from consult.services.access import check_reader
+from consult.services.workshops import find_workshop, search_workshops
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 REPORT_LANGUAGE_NAMES = {**LANGUAGE_NAMES, "ar+fr": "العربية + Français"}

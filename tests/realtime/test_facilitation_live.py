@@ -12,20 +12,6 @@ def call(client, event, **data):
     return client.emit(event, data, namespace=NS, callback=True)
 
 
-@pytest.fixture
-def live(app, auth, client, workshop):
-    """A facilitator's board and two phones in different groups, all connected, inboxes emptied."""
-    alice, alice_token = make_participant(workshop, 0)
-    bob, bob_token = make_participant(workshop, 1)
-    auth.login(db.session.get(User, workshop.created_by_id))
-    board = socketio.test_client(app, namespace=NS, flask_test_client=client, auth={"workshop": workshop.code})
-    a, b = connect(app, token=alice_token), connect(app, token=bob_token)
-    for c in (board, a, b):
-        assert c.is_connected(NS)
-        c.get_received(NS)
-    return workshop, board, (alice, a), (bob, b)
-
-
 def everyone_got(clients, type_):
     """The one event each client received, the same for all, of this type."""
     received = [events(c) for c in clients]

@@ -569,4 +569,4 @@ def test_premoderated_items_wait_for_approval_on_the_staff_stream(board, facilit
     run(set_phase, workshop, me, "problems")
     other = post(workshop, bob, "مرفوض")
     run(reject_item, workshop, me, other.id, "خارج الموضوع")
-    assert other.status == "hidden" and other.hidden_reason == "خارج الموضوع" and workshop.staff_seq == 4
+    assert other.status == "rejected" and other.hidden_reason == "خارج الموضوع" and workshop.staff_seq == 4

@@ -13,6 +13,8 @@ from consult.services.workshops import (
     find_workshop,
     open_workshop,
     set_axes,
+    update_settings,
+    update_workshop,
 )
 from tests.conftest import make_facilitator, make_participant, make_workshop
 
@@ -92,3 +94,50 @@ def test_opening_and_closing_are_events(facilitator):
     types = db.session.scalars(select(WorkshopEvent.type).order_by(WorkshopEvent.seq)).all()
     assert types == ["workshop.opened", "workshop.closed"]
     assert workshop.status == "closed" and workshop.closed_at is not None
+
+
+def save(workshop, user, **changes):
+    """The workshop form saved as the facilitator's page saves it: one call, settings included."""
+    form = {
+        "title": workshop.title,
+        "workshop_date": workshop.date,
+        "venue": workshop.venue,
+        "language": workshop.language,
+        "axes": [t.name for t in workshop.themes],
+        "principles": list(workshop.principles),
+        "settings": {"votes_per_participant": workshop.setting("votes_per_participant"), "hide_votes": False},
+    }
+    form.update(changes)
+    with unit_of_work():
+        update_workshop(workshop, user, **form)
+
+
+def updates(workshop) -> list[WorkshopEvent]:
+    return db.session.scalars(
+        select(WorkshopEvent).where(WorkshopEvent.workshop_id == workshop.id, WorkshopEvent.type == "workshop.updated")
+    ).all()
+
+
+def test_saving_an_open_workshop_tells_the_screens_once_and_only_when_something_changed(workshop, facilitator):
+    save(workshop, facilitator)
+    assert updates(workshop) == []
+    save(workshop, facilitator, title="ورشة التواصل", settings={"votes_per_participant": 5, "hide_votes": True})
+    [event] = updates(workshop)
+    assert event.payload["title"] == "ورشة التواصل"
+    assert event.payload["settings"]["votes_per_participant"] == 5 and event.payload["settings"]["hide_votes"] is True
+    with unit_of_work():
+        update_settings(workshop, facilitator, votes_per_participant=5)
+    assert len(updates(workshop)) == 1
+
+
+def test_a_closed_workshop_takes_no_change(workshop, facilitator):
+    with unit_of_work():
+        close_workshop(workshop, facilitator)
+    with pytest.raises(ServiceError) as caught:
+        save(workshop, facilitator, title="عنوان جديد")
+    assert caught.value.code == "closed"
+    with pytest.raises(ServiceError) as caught, unit_of_work():
+        update_settings(workshop, facilitator, votes_per_participant=5)
+    assert caught.value.code == "closed"
+    db.session.refresh(workshop)
+    assert workshop.title != "عنوان جديد" and workshop.setting("votes_per_participant") == 3
