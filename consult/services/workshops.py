@@ -266,6 +266,9 @@ def open_workshop(workshop: Workshop, user: User) -> None:
     lock_workshop(workshop)
     if workshop.status == "open":
         return
+    if workshop.purged_at is not None:
+        # Its participants are gone: new posts would have nobody behind them and figures nobody could check.
+        raise invalid(_l("The personal data of this workshop was purged: it cannot be reopened."))
     workshop.status = "open"
     workshop.opened_at = workshop.opened_at or utcnow()
     workshop.closed_at = None

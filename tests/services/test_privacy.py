@@ -18,7 +18,7 @@ from consult.services.moderation import edit_item, set_rapporteur
 from consult.services.phases import set_phase
 from consult.services.privacy import PERSONAL_KEYS, purge_workshop
 from consult.services.votes import cast_vote, withdraw_vote
-from consult.services.workshops import close_workshop
+from consult.services.workshops import close_workshop, open_workshop
 from tests.conftest import make_participant, make_workshop
 
 NS = "/live"
@@ -246,3 +246,12 @@ def test_purged_participants_can_no_longer_connect(app, facilitator):
     ack = stale.emit("state", {}, namespace=NS, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
     assert "Newcomer" not in json.dumps(ack)
+
+
+def test_a_purged_workshop_cannot_be_reopened(facilitator):
+    workshop, _tokens, _hashes, _ = finished_workshop(facilitator)
+    run(purge_workshop, workshop)
+    with pytest.raises(ServiceError) as caught:
+        run(open_workshop, db.session.get(Workshop, workshop.id), facilitator)
+    assert caught.value.code == "invalid" and str(caught.value.message)
+    assert db.session.get(Workshop, workshop.id).status == "closed"
