@@ -97,6 +97,6 @@ def forget_request_state() -> None:
 
     A fresh app context per request makes this a no-op in production; tests share one context.
     """
-    for name in ("_login_user", "locale", "screen_language", "workshop_language"):
+    for name in ("_login_user", "locale", "screen_language", "workshop_language", "csrf_token"):
         g.pop(name, None)
     refresh()
