@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -33,7 +34,7 @@ FUZZ = settings(
     max_examples=15,
     deadline=None,
     database=None,
-    derandomize=False,
+    derandomize=bool(os.environ.get("CI")),  # CI replays the same inputs; a developer's run explores new ones
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
