@@ -1,6 +1,7 @@
 """Configuration classes: pick one with create_app(config_class)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -16,8 +17,15 @@ def database_url(default: str) -> str:
     return url
 
 
+def env_limit(name: str, default: str) -> str:
+    """A throttle limit ("20 per minute", several joined by ";"), overridable by the environment variable of its name."""
+    return os.environ.get(name, default)
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # None: production refuses to start, development keeps a key in instance/secret_key (consult/security.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    PRODUCTION = False
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'tashawur.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
@@ -31,6 +39,41 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # a workshop lasts a day; a form left open must still post
     PUBLIC_URL = os.environ.get("PUBLIC_URL")  # what the QR code points at, when behind a proxy
+    # How many proxies in front of us set X-Forwarded-For/-Proto/-Host; 0 trusts none (a client could forge them).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Origins allowed to open a socket besides our own and PUBLIC_URL's: comma-separated, e.g. "https://a.ma".
+    SOCKETIO_CORS_ORIGINS = [o.strip() for o in os.environ.get("SOCKETIO_CORS_ORIGINS", "").split(",") if o.strip()]
+    HSTS_SECONDS = 0  # Strict-Transport-Security max-age; production turns it on
+
+    # A remember-me cookie is a login that outlives the browser: keep it short, out of scripts, off other sites.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "14")))
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # Throttles (consult/throttle.py). A whole venue often reaches us from ONE public address (300 phones on the
+    # hall's Wi-Fi), so per-address limits are sized for a room; per-account, per-participant and per-socket ones
+    # are tight. Storage: memory in one process, Redis when RATELIMIT_STORAGE_URI or a redis:// message queue is set.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
+    RATELIMIT_STRATEGY = "moving-window"  # no burst at a window's edge: 2x the limit in a second is not possible
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tashawur")
+    # A few staff log in from one office; 300 guesses at 5/s now take 100 minutes from one address.
+    RATELIMIT_LOGIN_ADDRESS = env_limit("RATELIMIT_LOGIN_ADDRESS", "30 per 10 minutes")
+    # Wrong passwords for one account from anywhere: stops a spread-out guess; a typo-prone person gets 10 tries.
+    RATELIMIT_LOGIN_ACCOUNT = env_limit("RATELIMIT_LOGIN_ACCOUNT", "10 per 15 minutes")
+    # Codes that name no workshop, per address: a hall's typos stay below; 25^6 codes at 10 a minute are hopeless.
+    RATELIMIT_WRONG_CODE = env_limit("RATELIMIT_WRONG_CODE", "100 per 10 minutes")
+    # Joins per address: a 300-person hall behind one address joins in 90 s (5/s); a rejoin loop costs 15 ms each.
+    RATELIMIT_JOIN = env_limit("RATELIMIT_JOIN", "50 per 10 seconds; 200 per minute; 1000 per hour")
+    # Posts per address and workshop: twice a 300-person room's peak (a card each a minute, 5/s), a third of what
+    # one process serves (bench/flood.py); the short windows stop a burst of fresh identities at once.
+    RATELIMIT_POST_ADDRESS = env_limit("RATELIMIT_POST_ADDRESS", "20 per second; 120 per 10 seconds; 600 per minute")
+    # Post attempts per participant: the service keeps 20 items a minute; a resend of an unacknowledged post fits.
+    RATELIMIT_POST_PARTICIPANT = env_limit("RATELIMIT_POST_PARTICIPANT", "30 per minute")
+    # `state` redraws a whole screen: a phone needs it on (re)connect, not in a loop.
+    RATELIMIT_SOCKET_STATE = env_limit("RATELIMIT_SOCKET_STATE", "10 per minute")
+    # `sync` pages through missed events (1000 a page): a reconnecting phone needs a few in a row.
+    RATELIMIT_SOCKET_SYNC = env_limit("RATELIMIT_SOCKET_SYNC", "30 per minute")
 
 
 class DevelopmentConfig(Config):
@@ -42,11 +85,16 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "testing"
+    RATELIMIT_STORAGE_URI = "memory://"  # a fresh count per app: one test's knocks never throttle the next
     ASYNC_MODE = "threading"  # the Flask-SocketIO test client runs handlers in the calling thread
 
 
 class ProductionConfig(Config):
+    PRODUCTION = True
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # A year, without includeSubDomains: a commune's other sites may not all speak HTTPS yet.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
 
 configs = {

@@ -13,6 +13,8 @@ Method and figures: docs/PERFORMANCE.md.
 
 Only loopback servers: without --url it starts its own `python app.py` (tests/liveserver.py: fresh SQLite file,
 the demo workshop) and stops it at the end, and then also reports the server's memory (VmRSS) and CPU.
+All phones come from 127.0.0.1, so that server runs with the per-address join and post throttles lifted
+(tests/liveserver.py LOOPBACK_LIMITS); start a --url server with the same RATELIMIT_* variables.
 
     .venv/bin/python bench/live_load.py --clients 200 --posts-per-client 5 --rate 20
     .venv/bin/python bench/live_load.py --async-mode eventlet --client raw --rate 40 --posts-per-client 10

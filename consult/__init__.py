@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import event as sa_event
 
 from config import INSTANCE_DIR, configs
-from consult import i18n
+from consult import i18n, security, throttle
 from consult.extensions import babel, csrf, db, login_manager, migrate, socketio
 from consult.realtime import packets
 from consult.services.events import writing
@@ -38,6 +38,7 @@ def create_app(config_class: type | str | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+    security.check_secret_key(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -53,7 +54,10 @@ def create_app(config_class: type | str | None = None) -> Flask:
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
         manage_session=True,
         json=packets,  # a payload nested too deep is refused, not a traceback
+        cors_allowed_origins=security.socket_origins(app),
     )
+    security.trust_proxies(app)  # after Socket.IO wraps wsgi_app, so that sockets see the client's address too
+    throttle.init_app(app)
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -1,6 +1,8 @@
 """Extensions, created unbound and attached in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -19,3 +21,5 @@ socketio = SocketIO()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# No default limit: each door names its own (consult/throttle.py); storage and numbers come from config.py.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

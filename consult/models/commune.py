@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -9,6 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult.extensions import db
 from consult.models.base import utcnow
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Commune(db.Model):
@@ -41,11 +46,22 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="facilitator")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What session and remember-me cookies carry instead of the id: a new one (at logout or a new password)
+    # makes every cookie issued before it worthless.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
 
     commune: Mapped[Commune] = relationship(back_populates="users")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.rotate_session_token()
+
+    def rotate_session_token(self) -> None:
+        """Log this user out everywhere: cookies name the token, and no cookie names the new one."""
+        self.session_token = new_session_token()
+
+    def get_id(self) -> str:
+        return self.session_token
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -12,6 +12,7 @@ from flask_babel import refresh
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
+from consult import throttle
 from consult.extensions import db
 from consult.models import Participant, User, Workshop, WorkshopEvent
 from consult.payloads import (
@@ -61,6 +62,7 @@ class Connection:
     participant_id: int | None = None
     user_id: int | None = None
     locale: str | None = None
+    address: str | None = None  # the client's address at connect time, for the throttles
 
     @property
     def is_facilitator(self) -> bool:
@@ -112,6 +114,7 @@ def live_event(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str
         if not isinstance(data, dict) or extra:
             return refuse(invalid(_("The request must be an object.")))
         try:
+            throttle.socket_call(handler.__name__, request.sid, conn)  # before any database work: refusals are cheap
             with unit_of_work():
                 workshop = db.session.get(Workshop, conn.workshop_id)
                 participant = db.session.get(Participant, conn.participant_id) if conn.participant_id else None
@@ -148,6 +151,7 @@ class LiveNamespace(Namespace):
         except ServiceError as error:
             raise ConnectionRefusedError(error.as_dict()) from None
         conn.locale = locale
+        conn.address = throttle.client_address()
         connections[request.sid] = conn
         join_room(workshop_channel(conn.workshop_id))
         if conn.is_facilitator:

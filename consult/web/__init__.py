@@ -1,15 +1,18 @@
 """HTTP transport: blueprints, forms and pages. Form POSTs call the same services as the sockets."""
 
+import math
 from urllib.parse import urlencode
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 
 from consult.extensions import db, login_manager
 from consult.i18n import LANGUAGE_NAMES, current_language, text_direction
 from consult.models import User
+from consult.throttle import TOO_MANY, RateLimited, retry_after
 
 
 def wants_json() -> bool:
@@ -32,8 +35,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reports.bp)
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_token: str) -> User | None:
+        # Cookies carry the user's current session token (User.get_id): a rotated token loads nobody.
+        return db.session.scalar(select(User).where(User.session_token == session_token)) if session_token else None
 
     @app.context_processor
     def page_language():
@@ -56,6 +60,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_e):
         return error_response(413, "invalid", _("This request is too large."))
+
+    @app.errorhandler(429)
+    def too_many(_e):
+        return throttled(TOO_MANY, retry_after())
+
+    @app.errorhandler(RateLimited)
+    def rate_limited(error: RateLimited):
+        return throttled(error.message, error.retry_after)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_e):
@@ -80,9 +92,20 @@ def init_app(app: Flask) -> None:
             "script-src 'self'; "
             "connect-src 'self' ws: wss:; frame-ancestors 'none'",
         )
+        if current_app.config.get("HSTS_SECONDS"):
+            # Production answers over HTTPS only: tell browsers never to try plain HTTP (or a downgrade) again.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={current_app.config['HSTS_SECONDS']}")
         return response
 
     app.before_request(forget_request_state)
+
+
+def throttled(message, seconds: float):
+    """429 with the translated message and when to come back."""
+    response, status = error_response(429, "rate_limited", str(message))
+    response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    return response
 
 
 def language_url(lang: str) -> str:

@@ -10,6 +10,7 @@ from consult.payloads import group_payload, participant_payload, participation_c
 from consult.services import ServiceError, unit_of_work
 from consult.services.participants import join_workshop
 from consult.services.workshops import find_workshop
+from consult.throttle import code_lookup, join_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated, never cookie-authenticated: CSRF does not apply.
@@ -33,6 +34,7 @@ def _json_object() -> dict:
 
 
 @bp.get("/workshops/<code>")
+@code_lookup()
 def workshop(code: str):
     """The workshop's public state."""
     found = find_workshop(code)
@@ -42,6 +44,8 @@ def workshop(code: str):
 
 
 @bp.post("/workshops/<code>/participants")
+@code_lookup()
+@join_limit
 def create_participant(code: str):
     """Join a workshop: returns the participant's secret token and the groups to choose from."""
     data = _json_object()

@@ -1,9 +1,11 @@
 """Facilitator and staff login."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField
@@ -11,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from consult.extensions import db
 from consult.models import User
+from consult.throttle import login_limits
 
 bp = Blueprint("auth", __name__)
 
@@ -20,14 +23,29 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+def is_same_site_path(target: object) -> bool:
+    """A path on this site, as a browser would read it: "/x", never "//host", "/\\host" or "/<tab>/host".
+
+    Browsers drop tabs and line breaks from URLs and read a backslash as a slash, so any of those, any other
+    control character, space or non-ASCII character refuses the whole target rather than being cleaned.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return False
+    if any(not 0x21 <= ord(ch) <= 0x7E or ch == "\\" for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not target.startswith("//") and not parts.scheme and not parts.netloc
+
+
 def _safe_next(target: str | None, user: User) -> str:
     # Only same-site paths: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if is_same_site_path(target):
         return target
     return url_for("facilitate.index" if user.can_facilitate else "reports.archive")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     """The facilitator's login form."""
     form = LoginForm()
@@ -43,5 +61,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # A new token: this session's cookie and any remember-me cookie, copied or not, no longer log anybody in.
+    current_user.rotate_session_token()
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))

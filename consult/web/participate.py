@@ -22,6 +22,7 @@ from consult.services.participants import NICKNAME_MAX, choose_group, join_works
 from consult.services.text import ITEM_TEXT_MAX, as_id
 from consult.services.votes import cast_vote, my_votes, withdraw_vote
 from consult.services.workshops import find_workshop, normalize_code
+from consult.throttle import code_lookup, join_limit, posting, wrong_code
 from consult.web.screens import (
     MODERATION_LABELS,
     PHASE_NAMES,
@@ -96,6 +97,7 @@ def _load(code: str) -> Workshop:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@code_lookup(methods=["POST"])
 def home():
     """Type the code shown on the screen."""
     form = CodeForm()
@@ -105,11 +107,14 @@ def home():
             find_workshop(code)
             return redirect(url_for(".join", code=code))
         except ServiceError as error:
+            wrong_code()
             form.code.errors.append(str(error.message))
     return render_template("home.html", form=form)
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
+@code_lookup()
+@join_limit
 def join(code: str):
     """The notice on personal data, optional details, and the join button."""
     workshop = _load(code)
@@ -163,6 +168,7 @@ def form_id(value: str | None) -> object:
 
 
 @bp.route("/w/<code>", methods=["GET", "POST"])
+@code_lookup()
 def room(code: str):
     """A participant's room: their group's problems and solutions, the post form, the other groups."""
     workshop = _load(code)
@@ -173,6 +179,7 @@ def room(code: str):
     viewed_id = request.args.get("group", type=int) or participant.group_id
     viewed = next((gr for gr in workshop.groups if gr.id == viewed_id), None)
     if form.validate_on_submit():
+        posting(request.remote_addr, workshop.id, participant.id)
         try:
             with unit_of_work():
                 item, _created = post_item(
@@ -219,6 +226,7 @@ def room(code: str):
 
 
 @bp.route("/w/<code>/vote", methods=["POST"])
+@code_lookup()
 def vote(code: str):
     """Put a dot on an item or take it back (the plain-form way; the room does it live)."""
     workshop = _load(code)
@@ -241,6 +249,7 @@ def vote(code: str):
 
 
 @bp.route("/w/<code>/group", methods=["POST"])
+@code_lookup()
 def pick_group(code: str):
     """Join a group (the plain-form way)."""
     workshop = _load(code)
@@ -265,6 +274,7 @@ def join_url(workshop: Workshop) -> str:
 
 
 @bp.route("/w/<code>/qr.svg")
+@code_lookup()
 def qr(code: str):
     """The QR code of the join link, as SVG: sharp on a projector at any size."""
     workshop = _load(code)
