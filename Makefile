@@ -36,6 +36,11 @@ SUBSET := $(BIN)/pyftsubset --layout-features='*' --flavor=woff2
 $(VENDOR)/.installed: node_modules/.installed $(VENV)/.requirements
 	mkdir -p $(VENDOR)/fonts
 	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/
+	mkdir -p $(VENDOR)/workbox  # the service worker's library: its loader and the production builds it loads
+	cp node_modules/workbox-sw/build/workbox-sw.js $(VENDOR)/workbox/
+	for m in core routing strategies cacheable-response expiration; do \
+	  cp node_modules/workbox-$$m/build/workbox-$$m.prod.js $(VENDOR)/workbox/ || exit 1; \
+	done
 	for w in 400 700; do \
 	  $(SUBSET) --unicodes="$(ARABIC_UNICODES)" --output-file=$(VENDOR)/fonts/noto-sans-arabic-$$w.woff2 \
 	    $(FONTS)/noto-sans-arabic/files/noto-sans-arabic-arabic-$$w-normal.woff2 || exit 1; \

@@ -29,6 +29,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'tashawur.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
+    # Venue Wi-Fi can go silent without closing: a ping every 10 s, 10 s to answer, so a phone sees a dead link
+    # within 20 s (the default 25 + 20 s was longer than people wait) and a roaming blip of a few seconds survives.
+    SOCKETIO_PING_INTERVAL = int(os.environ.get("SOCKETIO_PING_INTERVAL", "10"))
+    SOCKETIO_PING_TIMEOUT = int(os.environ.get("SOCKETIO_PING_TIMEOUT", "10"))
     # gevent by default; eventlet is supported; app.py monkey-patches to match before anything else runs.
     ASYNC_MODE = os.environ.get("CONSULT_ASYNC_MODE", "gevent")
     BABEL_DEFAULT_LOCALE = "ar"

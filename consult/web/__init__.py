@@ -26,13 +26,14 @@ def error_response(status: int, code: str, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from consult.web import api, auth, facilitate, participate, reports
+    from consult.web import api, auth, facilitate, offline, participate, reports
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(participate.bp)
     app.register_blueprint(facilitate.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(offline.bp)
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:

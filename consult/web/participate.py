@@ -71,6 +71,8 @@ ROOM_LABELS = {
     "sent": _l("Posted. Thank you!"),
     "awaiting": _l("Sent. It will appear once the facilitator approves it."),
     "queued": _l("Saved on this phone; it will be sent when the connection returns."),
+    "delivery_waiting": _l("Waiting"),  # a post the server has not acknowledged yet
+    "delivery_sent": _l("Sent"),
     "closed": _l("This workshop is closed."),
     "vote": _l("Add a dot"),
     "unvote": _l("Take a dot back"),

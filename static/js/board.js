@@ -42,6 +42,30 @@
     highlight.clear();
   }
 
+  // The title and the columns follow the workshop: names, colours, and groups added or removed.
+  var title = document.querySelector(".board-title h1");
+  function drawWorkshop() {
+    var w = model.workshop;
+    if (title.textContent !== w.title) {
+      document.title = document.title.replace(title.textContent, w.title);
+      title.textContent = w.title;
+    }
+    var nodes = w.groups.map(function (g) {
+      var col = columns.filter(function (c) { return Number(c.dataset.group) === g.id; })[0];
+      if (!col) {
+        col = columns[0].cloneNode(true);
+        col.dataset.group = g.id;
+        col.hidden = false;
+        col.querySelector(".column-body").replaceChildren(el("div.problems"), el("div.solutions.loose"));
+      }
+      col.style.setProperty("--theme", g.theme.color);
+      col.querySelector(".column-head h2").textContent = g.name;
+      return col;
+    });
+    T.reconcile(columnsBox, nodes);
+    columns = nodes;
+  }
+
   function drawHead() {
     var phase = document.getElementById("phase-name");
     phase.textContent = L["phase_" + model.workshop.phase] || model.workshop.phase;
@@ -103,13 +127,18 @@
   function fail(error) { say(error.message || L.offline); }
 
   function onEvent(ev) {
-    model.apply(ev);
     var d = ev.data || {};
+    // The board speaks the workshop's language: its labels came with the page.
+    if (ev.type === "workshop.updated" && d.language !== model.workshop.language && !params.has("lang")) {
+      location.reload();
+      return;
+    }
+    model.apply(ev);
     if (!ev.replayed && d.timer) T.clock.observe(d.timer.server_time);
     if (ev.type === "item.created" || ev.type === "item.restored") highlight.add(d.item.id);
     else if (ev.type === "items.unmerged") highlight.add(d.item.id);
     else if (ev.type === "item.moved") d.items.forEach(function (i) { highlight.add(i.id); });
-    else if (ev.type === "workshop.updated") { location.reload(); return; }
+    else if (ev.type === "workshop.updated") { drawWorkshop(); applyView(); }
     drawHead();
     drawColumns();
     if (ev.type === "recommendation.changed") drawRecommendations();

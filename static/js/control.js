@@ -308,7 +308,12 @@
     panel: document.getElementById("recs-panel"), model: model, live: { call: call }, labels: L
   });
 
+  var title = document.querySelector("main h1");
   function draw() {
+    if (title && title.textContent !== model.workshop.title) {
+      document.title = document.title.replace(title.textContent, model.workshop.title);
+      title.textContent = model.workshop.title;
+    }
     drawDrive();
     drawTabs();
     drawRapporteur();
@@ -319,10 +324,11 @@
 
   function onEvent(ev) {
     var d = ev.data || {};
-    model.apply(ev);  // a workshop.updated brings new groups and names: the panel redraws them
+    model.apply(ev);  // a workshop.updated brings new groups, names and settings: the panel redraws them
     if (!ev.replayed && d.timer) T.clock.observe(d.timer.server_time);
     if (ev.type === "participant.joined" || ev.type === "participant.group_chosen") reloadParticipants();
     draw();
+    if (ev.type === "workshop.updated") drawPending();
   }
 
   /* Pre-moderation: items waiting for approval come on the staff stream; the list is re-read on every connect. */
@@ -347,7 +353,7 @@
         ])
       ]));
     });
-    pendingBox.hidden = pending.size === 0 && !data.snapshot.workshop.settings.premoderation;
+    pendingBox.hidden = pending.size === 0 && !model.workshop.settings.premoderation;
   }
   function loadPending() {
     live.call("state", {}, function (ack) {

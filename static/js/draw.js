@@ -30,7 +30,8 @@
     return el(spec, { dir: "auto", text: text });
   }
 
-  /* The card every screen shows for an item; extra(card, item) adds a screen's own badges and buttons. */
+  /* The card every screen shows for an item; extra(card, item) adds a screen's own badges and buttons;
+     opts.delivery ("waiting" or "sent") marks a post of this phone that the server has not, or now has. */
   function fillItem(card, item, opts) {
     var labels = opts.labels;
     var m = opts.model;
@@ -38,9 +39,10 @@
     var mine = me && (item.author_id === me || (item.author_ids || []).indexOf(me) >= 0);
     var fresh = card.classList.contains("fresh");
     card.className = "item item-" + item.kind + (mine ? " mine" : "") + (item.pinned ? " pinned" : "") +
-      (fresh ? " fresh" : "");
+      (fresh ? " fresh" : "") + (opts.delivery ? " item-" + opts.delivery : "");
     card.dataset.id = item.id;
     var meta = el("p.item-meta", {}, [
+      opts.delivery ? el("span.badge.delivery.badge-" + opts.delivery, { text: labels["delivery_" + opts.delivery] }) : null,
       item.pinned ? el("span.badge.badge-pin", { text: labels.pinned }) : null,
       mine ? el("span.badge-mine", { text: labels.you }) : null,
       item.author_name ? el("bdi.author", { text: item.author_name }) : null,

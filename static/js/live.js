@@ -15,11 +15,24 @@
     return Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
+  /* opts.outbox = {store: outbox(...), event: "post", onAck(entry, ack)}: the writes in the store go out on every
+     connect and again, with the same client_id, after each ack timeout (the server stores one per client_id). */
   function connect(opts) {
     var seq = opts.seq || 0;
     var pending = new Map();
     var syncing = false;
+    var ackTimeout = (opts.ackTimeout || 15) * 1000;
+    var late = new Set();  // writes unanswered past the ack timeout: while any is, the status never says live
+    var attempts = {};
     var socket = io("/live", { auth: opts.auth });
+
+    function status() {
+      if (opts.onStatus) opts.onStatus(!socket.connected ? "offline" : late.size ? "stalled" : "online");
+    }
+    // An answer proves the link carries: calls that went unanswered before it no longer hold the status down.
+    function answered() {
+      late.forEach(function (key) { if (key.slice(0, 5) === "call:") late.delete(key); });
+    }
 
     function deliver(ev) {
       seq = ev.seq;
@@ -56,28 +69,64 @@
     }
 
     socket.on("connect", function () {
-      if (opts.onStatus) opts.onStatus(true);
+      answered();
+      status();
       sync();
+      flush();
       if (opts.onConnect) opts.onConnect(socket);
     });
-    socket.on("disconnect", function () { if (opts.onStatus) opts.onStatus(false); });
+    socket.on("disconnect", status);
     socket.on("connect_error", function (err) {
-      if (opts.onStatus) opts.onStatus(false);
+      status();
       if (err && err.data && opts.onRefused) opts.onRefused(err.data);
     });
     socket.on("event", apply);
+
+    function flush() {
+      if (opts.outbox) opts.outbox.store.all().forEach(send);
+    }
+    function send(entry) {
+      var box = opts.outbox;
+      var id = entry.client_id;
+      if (!socket.connected || !box.store.has(id)) return;
+      var attempt = attempts[id] = (attempts[id] || 0) + 1;
+      socket.timeout(ackTimeout).emit(box.event, entry, function (err, ack) {
+        if (err) {
+          if (attempts[id] !== attempt || !box.store.has(id)) return;  // a newer attempt, or already answered
+          late.add("out:" + id);
+          status();
+          send(entry);  // the link looks open but said nothing: the same client_id again
+          return;
+        }
+        answered();
+        late.delete("out:" + id);
+        status();
+        if (!box.store.has(id)) return;  // an earlier attempt's answer came first
+        box.store.remove(id);
+        delete attempts[id];
+        box.onAck(entry, ack);
+      });
+    }
 
     // Emit and call back with the ack's data, or report its error (or the missing connection) through onError.
     function call(name, payload, onOk, onError) {
       var fail = onError || opts.onError || function () {};
       if (!socket.connected) { fail({ code: "offline", message: opts.offlineMessage || "" }); return; }
-      socket.timeout(15000).emit(name, payload || {}, function (err, ack) {
-        if (err) { fail({ code: "timeout", message: opts.offlineMessage || "" }); return; }
+      var key = "call:" + Math.random();
+      socket.timeout(ackTimeout).emit(name, payload || {}, function (err, ack) {
+        if (err) { late.add(key); status(); fail({ code: "timeout", message: opts.offlineMessage || "" }); return; }
+        answered();
+        status();
         if (!ack || !ack.ok) { fail((ack && ack.error) || { code: "invalid", message: "" }); return; }
         if (onOk) onOk(ack);
       });
     }
-    return { socket: socket, seq: function () { return seq; }, call: call };
+    // Put a write in the outbox and send it: it stays there (and on screen as waiting) until the server answers.
+    function post(entry) {
+      opts.outbox.store.add(entry);
+      send(entry);
+    }
+    return { socket: socket, seq: function () { return seq; }, call: call, post: post };
   }
 
   // Writes waiting for the server's ack survive a reload or a dead battery: they live in localStorage.
@@ -90,6 +139,7 @@
     }
     return {
       all: load,
+      has: function (clientId) { return load().some(function (e) { return e.client_id === clientId; }); },
       add: function (entry) { var l = load(); l.push(entry); save(l); },
       remove: function (clientId) { save(load().filter(function (e) { return e.client_id !== clientId; })); }
     };
@@ -252,12 +302,13 @@
     };
   }
 
+  /* The connection's state in words: online (live), stalled (open but writes unanswered) or offline. */
   function statusLight(node) {
-    return function (online) {
+    return function (state) {
       if (!node) return;
       node.hidden = false;
-      node.textContent = online ? node.dataset.online : node.dataset.offline;
-      node.className = "conn " + (online ? "online" : "offline");
+      node.textContent = node.dataset[state] || node.dataset.offline;
+      node.className = "conn " + state;
     };
   }
 

@@ -15,6 +15,7 @@
   var box = T.outbox("tashawur.outbox." + data.code);
   var draftKey = "tashawur.draft." + data.code;
   var stateKey = "";
+  var sent = new Set();  // items this phone posted and the server acknowledged since the page loaded
 
   T.clock.observe(data.snapshot.server_time);
 
@@ -39,6 +40,7 @@
 
   // What a participant can do on an item: dots while voting; correcting, pinning, hiding as rapporteur.
   function controls(card, item) {
+    if (item.waiting) return;
     if (model.allows("vote")) {
       var mine = me.votes[String(item.id)] || 0;
       card.appendChild(el("div.dots", {}, [
@@ -74,11 +76,34 @@
     }
   }
 
+  function delivery(item) {
+    return item.waiting ? "waiting" : sent.has(item.id) ? "sent" : null;
+  }
   var card = T.cards(function (node, item) {
     T.fillItem(node, item, {
-      labels: L, me: me.id, model: model, extra: controls
+      labels: L, me: me.id, model: model, extra: controls, delivery: delivery(item)
     });
-  }, function () { return stateKey; });
+  }, function (item) { return stateKey + "|" + delivery(item); });
+
+  // The server's broadcast of my post can overtake its ack: from then on the item stands for the outbox entry.
+  var claimed = new Map();  // client_id -> item id
+  function claim(item) {
+    if (!item || item.author_id !== me.id || Array.from(claimed.values()).indexOf(item.id) >= 0) return;
+    var entry = box.all().filter(function (e) {
+      return !claimed.has(e.client_id) && e.kind === item.kind && e.group_id === item.group_id && e.text.trim().normalize("NFC") === item.text;
+    })[0];
+    if (entry) { claimed.set(entry.client_id, item.id); sent.add(item.id); }
+  }
+
+  // Posts still in the outbox, drawn as cards of their own until the server has them.
+  function waiting() {
+    return box.all().filter(function (e) { return e.group_id === data.viewed && !claimed.has(e.client_id); }).map(function (e) {
+      return {
+        id: "out-" + e.client_id, waiting: true, kind: e.kind, text: e.text, parent_id: e.parent_id,
+        group_id: e.group_id, author_id: me.id, pinned: false, votes: null
+      };
+    });
+  }
 
   function vote(action, itemId) {
     live.call(action, { client_id: T.newClientId(), item_id: itemId }, function (ack) {
@@ -97,6 +122,7 @@
     document.getElementById("phase-hint").textContent = L["hint_" + (together ? "together" : phase)] || "";
     document.getElementById("dots-left").hidden = !model.allows("vote");
     document.getElementById("dots-remaining").textContent = me.votes_remaining;
+    document.getElementById("dots-budget").textContent = w.settings.votes_per_participant;
     document.getElementById("rapporteur-note").hidden = !rapporteur();
     timer.set(w.timer);
   }
@@ -152,7 +178,7 @@
     if (!list) return;
     stateKey = [model.workshop.phase, model.allows("vote"), me.votes_remaining, JSON.stringify(me.votes), rapporteur(), model.votesHidden(),
       model.recommendations.map(function (r) { return r.id + ":" + r.number; }).join()].join("|");
-    var items = model.visible(data.viewed);
+    var items = model.visible(data.viewed).concat(waiting());
     T.renderThreads(list, items, card);
     list.querySelector(".empty").hidden = items.length > 0;
   }
@@ -168,7 +194,47 @@
     recs.draw(model.group(me.group_id).theme.id);
   }
 
+  /* The title and the group tabs, as the last workshop.updated says. */
+  var title = document.querySelector(".room-head h1");
+  function drawHead() {
+    var w = model.workshop;
+    if (title.textContent !== w.title) {
+      document.title = document.title.replace(title.textContent, w.title);
+      title.textContent = w.title;
+    }
+    var tabs = document.querySelector(".tabs");
+    var heading = document.querySelector("#items .list-title bdi");
+    var viewed = model.group(data.viewed);
+    if (heading && viewed) heading.textContent = viewed.name;
+    var nodes = w.groups.map(function (g) {
+      var node = tabs && tabs.querySelector('.tab[data-group="' + g.id + '"]');
+      if (!node && tabs) {  // a new group: a tab like the others
+        node = tabs.querySelector(".tab").cloneNode(true);
+        node.classList.remove("active");
+        node.removeAttribute("aria-current");
+        var mine = node.querySelector(".tab-mine");
+        if (mine) mine.remove();
+        node.dataset.group = g.id;
+        node.href = location.pathname + "?group=" + g.id;
+      }
+      if (!node) return null;
+      node.style.setProperty("--theme", g.theme.color);
+      node.querySelector("bdi").textContent = g.name;
+      return node;
+    });
+    if (tabs) T.reconcile(tabs, nodes);
+    // Choosing a group is a plain form per group: a changed list of groups is drawn by the server.
+    var picker = document.querySelector(".group-picker");
+    if (picker) {
+      var buttons = picker.querySelectorAll("input[name=group_id]");
+      var same = buttons.length === w.groups.length && w.groups.every(function (g, i) { return Number(buttons[i].value) === g.id; });
+      if (!same) { location.reload(); return; }
+      w.groups.forEach(function (g, i) { buttons[i].form.querySelector("button").textContent = g.name; });
+    }
+  }
+
   function draw() {
+    drawHead();
     drawPhase();
     drawRecommendations();
     drawForm();
@@ -178,19 +244,18 @@
 
   function onEvent(ev) {
     var d = ev.data || {};
-    if (ev.type === "workshop.closed" || ev.type === "workshop.opened" || ev.type === "workshop.updated") {
+    if (ev.type === "workshop.closed" || ev.type === "workshop.opened") {
       location.reload();
       return;
     }
-    if (ev.type === "items.merged") {
-      // My dots went with the merged items to the kept one.
-      d.merged_ids.forEach(function (id) {
-        var moved = me.votes[String(id)];
-        if (moved) me.votes[String(d.keep.id)] = (me.votes[String(d.keep.id)] || 0) + moved;
-        delete me.votes[String(id)];
-      });
+    if (ev.type === "workshop.updated" && me.group_id && !d.groups.some(function (g) { return g.id === me.group_id; })) {
+      location.reload();  // my group is gone: the server says where I am now
+      return;
     }
+    if (ev.type === "item.created") claim(d.item);
     model.apply(ev);
+    // Dots move with merged items and back when unmerged, and the budget may change: the server says where mine are.
+    if (ev.type === "items.merged" || ev.type === "items.unmerged" || ev.type === "workshop.updated") myDots();
     if (!ev.replayed && d.timer) T.clock.observe(d.timer.server_time);
     draw();
     if (ev.type === "item.created" && !ev.replayed && d.item.group_id === data.viewed) {
@@ -199,14 +264,24 @@
     }
   }
 
+  function myDots() {
+    live.call("my_votes", {}, function (ack) {
+      me.votes = ack.votes;
+      me.votes_remaining = ack.remaining;
+      draw();
+    }, function () { /* offline: asked again on the next connect */ });
+  }
+
   var live = T.connect({
     seq: data.snapshot.seq,
     auth: { workshop: data.code, role: "participant", lang: data.lang },
     onEvent: onEvent,
     onStatus: T.statusLight(document.getElementById("conn")),
-    onConnect: function () { box.all().forEach(send); },
+    onConnect: myDots,  // a page from the offline cache may show old dots
     onError: fail,
-    offlineMessage: L.offline
+    offlineMessage: L.offline,
+    ackTimeout: data.ack_timeout,
+    outbox: { store: box, event: "post", onAck: delivered }
   });
 
   var text = form && form.elements.text;
@@ -226,23 +301,45 @@
     try { localStorage.setItem(draftKey, text.value); } catch (e) { /* ignore */ }
   }
 
-  function send(entry) {
-    if (!live.socket.connected) return;
-    live.socket.timeout(15000).emit("post", entry, function (err, ack) {
-      if (err) return;  // no answer: it stays in the outbox and goes again on reconnect
-      box.remove(entry.client_id);
-      if (ack.ok) {
-        model.apply({ type: "item.created", data: { item: ack.item } });
-        draw();
-        if (form) message(ack.item.status === "pending" ? L.awaiting : L.sent, false);
-      } else if (form) {
-        if (!text.value) text.value = entry.text;  // give the words back so they can be fixed
-        refresh();
-        message(ack.error.message, true);
-      } else {
-        say(ack.error.message, true);
-      }
-    });
+  // The server has the post (or refused it): the waiting card gives way to the item, marked sent.
+  function delivered(entry, ack) {
+    claimed.delete(entry.client_id);
+    if (ack.ok) {
+      if (ack.item.status !== "pending") sent.add(ack.item.id);
+      model.apply({ type: "item.created", data: { item: ack.item } });
+      draw();
+      if (form) message(ack.item.status === "pending" ? L.awaiting : L.sent, false);
+      return;
+    }
+    draw();
+    if (form) {
+      if (!text.value) text.value = entry.text;  // give the words back so they can be fixed
+      refresh();
+      message(ack.error.message, true);
+    } else {
+      say(ack.error.message, true);
+    }
+  }
+
+  // The room and its files are kept by a service worker (static/js/sw.js), so a reload in a dead hall opens it.
+  // Browsers allow one on https and on this machine only, not on a plain-http address in the hall.
+  if ("serviceWorker" in navigator && data.sw) {
+    navigator.serviceWorker.register(data.sw, { scope: new URL("w/", new URL(data.sw, location.href)).pathname })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) {
+        // This page and its files, unless the worker already caught them on the way in (the first load, or a file
+        // the browser's memory cache served, never passed through it); the worker's routes decide what is kept.
+        var urls = [location.href].concat(performance.getEntriesByType("resource").filter(function (e) {
+          return e.name.indexOf(location.origin + "/") === 0 && ["script", "link", "css"].indexOf(e.initiatorType) >= 0;
+        }).map(function (e) { return e.name; }));
+        return Promise.all(urls.map(function (url) { return caches.match(url); })).then(function (hits) {
+          var missing = urls.filter(function (_url, i) { return !hits[i]; });
+          if (missing.length && registration.active) {
+            registration.active.postMessage({ type: "CACHE_URLS", payload: { urlsToCache: missing } });
+          }
+        });
+      })
+      .catch(function () { /* no worker: the room still works online */ });
   }
 
   if (form) text.value = text.value || localStorage.getItem(draftKey) || "";
@@ -262,14 +359,10 @@
       text: text.value,
       parent_id: form.elements.kind.value === "solution" && parent ? Number(parent) : null
     };
-    box.add(entry);
     text.value = "";
     refresh();
-    if (live.socket.connected) {
-      message("", false);
-      send(entry);
-    } else {
-      message(L.queued, false);
-    }
+    message(live.socket.connected ? "" : L.queued, false);
+    live.post(entry);
+    draw();
   });
 })();

@@ -154,6 +154,7 @@ def test_a_phone_of_360_pixels_has_thumb_sized_controls(server, browser):
         join(page, server, "Said")
         page.locator(".group-picker button").first.click()
         page.wait_for_selector("#post-form")
+        page.wait_for_load_state()  # the stylesheet too: it may come through the service worker a moment later
         assert no_horizontal_scroll(page)
         for selector in ("#post-form button[type=submit]", ".kind-option", ".tab"):
             box = page.locator(selector).first.bounding_box()
