@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def prepare_database(
 ) -> tuple[dict[str, str], str, str, str]:
     """Create the schema with migrations and the demo workshop; returns (env, code, email, password)."""
     env = {**os.environ, "DATABASE_URL": database_url, "FLASK_CONFIG": "development", **(extra_env or {})}
+    # Servers of one database count their throttles together, apart from earlier runs kept in a shared Redis.
+    env.setdefault("RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
     flask_cli(env, "db", "upgrade")
     out = flask_cli(env, "demo")
     code = re.search(r"join code: (\w+)", out).group(1)
