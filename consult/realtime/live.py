@@ -27,9 +27,9 @@ from consult.payloads import (
 )
 from consult.realtime.channels import staff_channel, workshop_channel
 from consult.services import ServiceError, unit_of_work
-from consult.services.access import Actor
+from consult.services.access import Actor, check_facilitator
 from consult.services.errors import forbidden, invalid
-from consult.services.events import events_since
+from consult.services.events import events_since, replay
 from consult.services.items import approve_item, group_items, pending_items, post_item, reject_item, scribe_post
 from consult.services.moderation import (
     edit_item,
@@ -47,7 +47,7 @@ from consult.services.phases import control_timer, set_phase
 from consult.services.recommendations import delete_recommendation, reorder_recommendations, save_recommendation
 from consult.services.text import ID_MAX
 from consult.services.votes import budget, cast_vote, dots_used, my_votes, withdraw_vote
-from consult.services.workshops import check_facilitator, find_workshop
+from consult.services.workshops import find_workshop
 from consult.web import forget_request_state
 
 log = logging.getLogger(__name__)
@@ -229,11 +229,19 @@ class LiveNamespace(Namespace):
         last = workshop.last_seq if stream == "public" else workshop.staff_seq
         # The last event sent, not last_seq read afterwards: an event committed in between must not be skipped.
         seq = events[-1].seq if events else min(since, last)
+        return {"ok": True, "seq": seq, "events": replay(workshop, events, stream), "more": len(events) == SYNC_LIMIT}
+
+    @live_event
+    def on_my_votes(self, data, *, workshop, participant, user):
+        """A phone's own dots, after a merge or an unmerge carried them from one item to another."""
+        if participant is None:
+            raise forbidden(_("Only participants vote."))
+        votes = {str(k): v for k, v in my_votes(participant).items()}
         return {
             "ok": True,
-            "seq": seq,
-            "events": [e.as_message() for e in events],
-            "more": len(events) == SYNC_LIMIT,
+            "seq": workshop.last_seq,
+            "votes": votes,
+            "remaining": budget(workshop) - dots_used(participant),
         }
 
     # Dot voting (participants).
