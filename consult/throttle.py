@@ -92,7 +92,8 @@ def retry_after() -> int:
 
 
 def _login_account() -> str:
-    return (request.form.get("email") or "").strip().lower()[:254]
+    # Never empty: Flask-Limiter skips (and logs an error for) a limit whose key is empty.
+    return (request.form.get("email") or "").strip().lower()[:254] or "-"
 
 
 def _login_failed(response) -> bool:

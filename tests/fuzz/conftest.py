@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from consult.extensions import db
+from consult.extensions import db, limiter
 from consult.models import Item, Participant, Recommendation, Workshop
 from consult.services import unit_of_work
 from consult.services.errors import CODES
@@ -235,3 +235,10 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("fuzz: inputs per door")
     for line in lines:
         terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles(fuzz_app):
+    """Each fuzz test starts with empty throttle counts: the fuzz is about hostile values, not about knocking often
+    (tests/web/test_security.py and tests/realtime/test_throttle.py are)."""
+    limiter.reset()

@@ -132,21 +132,7 @@ FORM_DOORS = [
 ]
 
 
-LIMITER_EMPTY_KEY = (
-    "consult/throttle.py _login_account gives Flask-Limiter an empty key for a login POST without an e-mail, "
-    "which logs at ERROR 'Skipping limit: 10 per 15 minute. Empty value found in parameters.' (reported to the lead)"
-)
-
-
-@pytest.mark.parametrize(
-    "door",
-    [
-        pytest.param(door, marks=pytest.mark.xfail(reason=LIMITER_EMPTY_KEY, strict=False))
-        if door == "form POST /login"
-        else door
-        for door in FORM_DOORS
-    ],
-)
+@pytest.mark.parametrize("door", FORM_DOORS)
 @FUZZ
 @given(data=st.data())
 def test_every_form_answers_hostile_values_without_a_5xx(world, http, error_log, door, data):
