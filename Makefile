@@ -50,10 +50,30 @@ $(VENDOR)/.installed: node_modules/.installed $(VENV)/.requirements
 	  $(FONTS)/noto-sans-tifinagh/files/noto-sans-tifinagh-tifinagh-400-normal.woff2
 	touch $@
 
+# The PDF report's fonts: full TTFs (npm), each cut to the scripts it writes. Every layout feature and the glyph
+# names stay, so HarfBuzz reaches every glyph it shapes and PDF readers can search and copy the text.
+PDF_FONTS  := build/fonts
+EXPO       := node_modules/@expo-google-fonts
+PDF_COMMON := U+0020-007E,U+00A0-00BF,U+00D7,U+00F7,U+2000-206F,U+20AC,U+2190-2193,U+2212,U+25CC
+# French, English and Tamazight in Latin letters (ɛ ɣ ḍ ḥ ṛ ṣ ṭ ẓ ǧ), with the combining accents people type.
+LATIN_UNICODES := U+0000-017F,U+0186,U+018E,U+0190,U+0194,U+01E6-01E7,U+0254,U+0259,U+025B,U+0263,U+0300-0304,U+0306-0308,U+030C,U+0323,U+0331,U+1E0C-1E0D,U+1E24-1E25,U+1E5A-1E5B,U+1E62-1E63,U+1E6C-1E6D,U+1E92-1E93
+PDF_SUBSET := $(BIN)/pyftsubset --layout-features='*' --glyph-names --notdef-outline --name-IDs='*' --no-hinting
+$(PDF_FONTS)/.installed: node_modules/.installed $(VENV)/.requirements
+	mkdir -p $(PDF_FONTS)
+	for w in 400Regular 700Bold; do \
+	  $(PDF_SUBSET) --unicodes="$(ARABIC_UNICODES),$(PDF_COMMON)" --output-file=$(PDF_FONTS)/NotoSansArabic-$$w.ttf \
+	    $(EXPO)/noto-sans-arabic/$$w/NotoSansArabic_$$w.ttf || exit 1; \
+	  $(PDF_SUBSET) --unicodes="$(LATIN_UNICODES),$(PDF_COMMON)" \
+	    --output-file=$(PDF_FONTS)/NotoSans-$$w.ttf $(EXPO)/noto-sans/$$w/NotoSans_$$w.ttf || exit 1; \
+	done
+	$(PDF_SUBSET) --unicodes="$(TIFINAGH_UNICODES),$(PDF_COMMON)" --output-file=$(PDF_FONTS)/NotoSansTifinagh-400Regular.ttf \
+	  $(EXPO)/noto-sans-tifinagh/400Regular/NotoSansTifinagh_400Regular.ttf
+	touch $@
+
 translations: $(VENV)/.requirements
 	$(BIN)/pybabel compile -d translations --statistics
 
-setup: $(VENV)/.requirements $(VENDOR)/.installed translations
+setup: $(VENV)/.requirements $(VENDOR)/.installed $(PDF_FONTS)/.installed translations
 
 db: setup
 	$(FLASK) db upgrade
@@ -79,4 +99,4 @@ messages: $(VENV)/.requirements
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache
+	rm -rf $(VENV) node_modules $(VENDOR) $(PDF_FONTS) .pytest_cache

@@ -41,3 +41,35 @@ def test_the_tifinagh_subset_covers_the_whole_script():
     block = [*range(0x2D30, 0x2D68), 0x2D6F, 0x2D70, 0x2D7F]
     assert [hex(u) for u in block if u not in covered] == []
     assert {c for c in catalog_text("zgh") if "\u2d30" <= c <= "\u2d7f"} <= {chr(u) for u in covered}
+
+
+# The PDF report's fonts (build/fonts, cut by `make setup` from the full TTFs of the npm packages).
+PDF_FONTS = ROOT / "build" / "fonts"
+TAMAZIGHT_LATIN = "ɛɣḍḥṛṣṭẓǧƐƔḌḤṚṢṬẒǦ"
+
+
+def pdf_font(name: str) -> TTFont:
+    path = PDF_FONTS / name
+    assert path.exists(), "the report fonts are made by `make setup`"
+    return TTFont(path)
+
+
+@pytest.mark.parametrize("weight", ["400Regular", "700Bold"])
+def test_the_report_fonts_cover_the_catalogs_and_keep_what_shaping_and_copying_need(weight):
+    arabic = pdf_font(f"NotoSansArabic-{weight}.ttf")
+    covered = {chr(u) for u in arabic.getBestCmap()}
+    text = catalog_text("ar") + WRITTEN
+    assert {c for c in text if "\u0600" <= c <= "\u06ff"} - covered == set()
+    # Every layout feature kept: joining forms, lam-alef, the marks placed on their letters.
+    gsub = {r.FeatureTag for r in arabic["GSUB"].table.FeatureList.FeatureRecord}
+    gpos = {r.FeatureTag for r in arabic["GPOS"].table.FeatureList.FeatureRecord}
+    assert {"ccmp", "init", "medi", "fina", "rlig"} <= gsub and {"mark", "mkmk"} <= gpos
+    assert "dotbelowar" in arabic.getGlyphOrder()  # glyph names kept
+    latin = {chr(u) for u in pdf_font(f"NotoSans-{weight}.ttf").getBestCmap()}
+    assert set(catalog_text("fr") + TAMAZIGHT_LATIN) - latin - {"\n"} == set()
+
+
+def test_the_report_tifinagh_font_covers_the_whole_script():
+    covered = pdf_font("NotoSansTifinagh-400Regular.ttf").getBestCmap()
+    block = [*range(0x2D30, 0x2D68), 0x2D6F, 0x2D70, 0x2D7F]
+    assert [hex(u) for u in block if u not in covered] == []

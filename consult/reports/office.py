@@ -7,23 +7,24 @@ import re
 from typing import Any
 
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from consult.reports.bidi import direction, isolate_numbers
 from consult.reports.inert import xlsx_cell
+from consult.reports.outcome import FOLD_BELOW
 from consult.reports.text import all_items, attendance_rows, decision_text, recommendation_rows
 
 # Word and LibreOffice read right-to-left text from these properties, not from the characters.
 
 
 def _rtl_paragraph(paragraph) -> None:
+    # No w:jc: a bidi paragraph starts on the right by itself, and LibreOffice reads jc="right" as its end (left).
     props = paragraph._p.get_or_add_pPr()
     props.append(OxmlElement("w:bidi"))
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for run in paragraph.runs:
         _rtl_run(run)
 
@@ -36,6 +37,16 @@ def _rtl_run(run) -> None:
     props.append(language)
 
 
+def _keep_together(table) -> None:
+    """No row split across pages, and every row kept on the page of the next: the table moves as one."""
+    for n, row in enumerate(table.rows):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        if n < len(table.rows) - 1:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
+
 def _rtl_table(table) -> None:
     props = table._tbl.tblPr
     props.append(OxmlElement("w:bidiVisual"))
@@ -44,28 +55,58 @@ def _rtl_table(table) -> None:
 class _Docx:
     def __init__(self, outcome: dict[str, Any]):
         self.rtl = outcome["direction"] == "rtl"
+        self.direction = outcome["direction"]
         self.doc = Document()
         style = self.doc.styles["Normal"]
         style.font.name = "Noto Sans Arabic" if self.rtl else "Noto Sans"
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:cs"), "Noto Sans Arabic")  # Arabic runs
         style.font.size = Pt(10)
 
+    def orient(self, paragraph, text: str) -> None:
+        """Right to left when the text's first strong letter is (dir="auto"); text without letters follows the
+        report."""
+        if direction(text, self.direction) == "rtl":
+            _rtl_paragraph(paragraph)
+
     def para(self, text: str, *, style: str | None = None, bold: bool = False):
+        text = isolate_numbers(text)
         paragraph = self.doc.add_paragraph(style=style)
         run = paragraph.add_run(text)
         run.bold = bold
-        if self.rtl:
-            _rtl_paragraph(paragraph)
+        self.orient(paragraph, text)
         return paragraph
 
     def heading(self, text: str, level: int = 1):
+        text = isolate_numbers(text)
         paragraph = self.doc.add_heading(text, level=level)
-        if self.rtl:
-            _rtl_paragraph(paragraph)
+        self.orient(paragraph, text)
         return paragraph
 
-    def table(self, header: list[str], rows: list[list[Any]]) -> None:
+    def record(self, labels: list[str], values: list[Any]) -> None:
+        """One recommendation as label | value rows: its ten fields side by side do not fit a portrait page."""
+        table = self.doc.add_table(rows=0, cols=2)
+        table.style = "Table Grid"
+        if self.rtl:
+            _rtl_table(table)
+        for label, value in zip(labels, values, strict=True):
+            if value in (None, ""):
+                continue
+            label_cell, value_cell = table.add_row().cells
+            label_cell.width, value_cell.width = Cm(4.5), Cm(11.5)
+            label_cell.text = ""
+            label_cell.paragraphs[0].add_run(label).bold = True
+            self.orient(label_cell.paragraphs[0], label)
+            value_cell.text = isolate_numbers(str(value))
+            self.orient(value_cell.paragraphs[0], value_cell.text)
+        table.autofit = False
+        for column, width in zip(table.columns, (Cm(4.5), Cm(11.5)), strict=True):
+            column.width = width
+        _keep_together(table)
+        self.doc.add_paragraph()
+
+    def table(self, header: list[str], rows: list[list[Any]]):
         if not rows:
-            return
+            return None
         table = self.doc.add_table(rows=1, cols=len(header))
         table.style = "Table Grid"
         if self.rtl:
@@ -74,18 +115,17 @@ class _Docx:
             cell.text = ""
             run = cell.paragraphs[0].add_run(str(text))
             run.bold = True
-            if self.rtl:
-                _rtl_paragraph(cell.paragraphs[0])
+            self.orient(cell.paragraphs[0], str(text))
         for row in rows:
             cells = table.add_row().cells
             for cell, value in zip(cells, row, strict=True):
-                cell.text = "" if value is None else str(value)
-                if self.rtl:
-                    _rtl_paragraph(cell.paragraphs[0])
+                cell.text = isolate_numbers("" if value is None else str(value))
+                self.orient(cell.paragraphs[0], cell.text)
         # The header row repeats on every page the table runs over.
         header_props = table.rows[0]._tr.get_or_add_trPr()
         header_props.append(OxmlElement("w:tblHeader"))
         self.doc.add_paragraph()
+        return table
 
 
 def write_docx(outcome: dict[str, Any]) -> bytes:
@@ -94,8 +134,7 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
     commune = workshop["commune"]["name_ar" if out.rtl else "name_fr"]
     header = out.doc.sections[0].header.paragraphs[0]
     header.text = commune
-    if out.rtl:
-        _rtl_paragraph(header)
+    out.orient(header, commune)
     out.heading(labels["report"], 0)
     out.heading(workshop["title"], 1)
     for key, value in (
@@ -114,34 +153,40 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
     out.heading(labels["attendance"], 1)
     out.para(f"{labels['participants']}: {attendance['participants']}", bold=True)
     out.table(*attendance_rows(outcome))
+    if attendance.get("folded"):
+        out.para(labels["folded"] % {"count": FOLD_BELOW})
     if attendance["scribe_items"]:
         out.para(f"{labels['scribe_items']}: {attendance['scribe_items']}")
     for axis in outcome["axes"]:
         out.heading(f"{labels['axis']}: {axis['name']}", 1)
+        # What people typed stands in a paragraph of its own, which takes the text's own direction.
         for problem in axis["problems"]:
-            out.para(
-                f"{labels['problem']} #{problem['id']} ({labels['votes']}: {problem['votes']}): {problem['text']}",
-                bold=True,
-            )
+            out.para(f"{labels['problem']} #{problem['id']} ({labels['votes']}: {problem['votes']})", bold=True)
+            out.para(problem["text"])
             out.para(decision_text(problem, labels), style="List Bullet")
             for solution in problem["solutions"]:
                 out.para(
-                    f"{labels['solution']} #{solution['id']} ({labels['votes']}: {solution['votes']}): {solution['text']}"
+                    f"{labels['solution']} #{solution['id']} ({labels['votes']}: {solution['votes']})"
                     f" — {decision_text(solution, labels)}",
                     style="List Bullet 2",
                 )
+                out.para(solution["text"], style="List Continue 2")
         for solution in axis["solutions_without_problem"]:
-            out.para(f"{labels['solution']} #{solution['id']}: {solution['text']} — {decision_text(solution, labels)}")
+            out.para(f"{labels['solution']} #{solution['id']} — {decision_text(solution, labels)}", bold=True)
+            out.para(solution["text"])
         if axis["hidden_items"]:
             out.para(labels["hidden_items"] % {"count": axis["hidden_items"]})
     out.heading(labels["recommendations"], 1)
-    out.table(*recommendation_rows(outcome))
-    for rec in outcome["recommendations"]:
-        if rec.get("body"):
-            out.para(f"{rec['number']}. {rec['title']}: {rec['body']}")
+    header, rows = recommendation_rows(outcome)
+    for rec, row in zip(outcome["recommendations"], rows, strict=True):
+        out.para(f"{rec['number']}. {rec['title']}", bold=True).paragraph_format.keep_with_next = True
+        out.record([labels["text"], header[1], *header[3:]], [rec.get("body"), row[1], *row[3:]])  # the title is above
     out.heading(labels["signatures"], 1)
     names = [outcome["signatures"]["facilitator"] or "", "، ".join(outcome["signatures"]["rapporteurs"]), ""]
-    out.table([labels["sign_facilitator"], labels["sign_rapporteurs"], labels["sign_commune"]], [names, ["\n\n\n"] * 3])
+    signatures = out.table(
+        [labels["sign_facilitator"], labels["sign_rapporteurs"], labels["sign_commune"]], [names, ["\n\n\n"] * 3]
+    )
+    _keep_together(signatures)
     buffer = io.BytesIO()
     out.doc.save(buffer)
     return buffer.getvalue()

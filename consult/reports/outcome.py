@@ -80,6 +80,7 @@ def _labels() -> dict[str, str]:
         "item": _("Item"),
         "kind": _("Kind"),
         "public_version": _("Public version: no names; small groups folded into “other”."),
+        "folded": _("Groups of fewer than %(count)s people are counted in “other”, so that nobody can be recognized."),
         "female": str(GENDER_LABELS["female"]),
         "male": str(GENDER_LABELS["male"]),
         **{f"category.{k}": str(v) for k, v in CATEGORY_LABELS.items()},
@@ -178,6 +179,7 @@ def _attendance(workshop: Workshop, items: list[Item], public: bool) -> dict[str
         counts = add_attendance(kept, counts)
     table = counts["by_category_gender"]
     by_age = Counter(counts["by_age"])
+    folded_any = False
     if public:
         small = {k for k, row in table.items() if row["total"] < FOLD_BELOW and k != NOT_GIVEN}
         folded: dict[str, dict[str, int]] = {}
@@ -186,6 +188,7 @@ def _attendance(workshop: Workshop, items: list[Item], public: bool) -> dict[str
             for cell, n in row.items():
                 mine[cell] += n
         table = folded
+        folded_any = bool(small) or any(n < FOLD_BELOW for k, n in by_age.items() if k != NOT_GIVEN)
         by_age = _fold(by_age, {k for k in by_age if k != NOT_GIVEN})
     return {
         "participants": counts["participants"],
@@ -194,6 +197,7 @@ def _attendance(workshop: Workshop, items: list[Item], public: bool) -> dict[str
         "by_group": counts["by_group"],
         "scribe_items": counts["scribe_items"],
         "scribe_by_category_gender": dict(sorted(counts["scribe_by_category_gender"].items())),
+        "folded": folded_any,
     }
 
 

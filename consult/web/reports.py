@@ -14,7 +14,7 @@ from consult.i18n import LANGUAGE_NAMES, current_language
 from consult.labels import CATEGORY_LABELS
 from consult.models import Workshop
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
-from consult.reports.outcome import REPORT_LANGUAGES, build_outcome
+from consult.reports.outcome import FOLD_BELOW, REPORT_LANGUAGES, build_outcome
 from consult.services import ServiceError
 from consult.services.access import check_reader
 from consult.services.workshops import find_workshop, search_workshops
@@ -67,8 +67,14 @@ def workshop(code: str):
     """Statistics of one workshop, as pictures, and its downloads."""
     found = _readable(code)
     outcome = build_outcome(found, lang=current_language(), public=True)
+    # A merged duplicate's votes count in the problem it joined: it is no problem of its own here.
     votes = sorted(
-        ((p["votes"], p["text"], axis["name"]) for axis in outcome["axes"] for p in axis["problems"]),
+        (
+            (p["votes"], p["text"], axis["name"])
+            for axis in outcome["axes"]
+            for p in axis["problems"]
+            if p["status"] != "merged"
+        ),
         reverse=True,
     )[:10]
     return render_template(
@@ -77,6 +83,7 @@ def workshop(code: str):
         outcome=outcome,
         categories=CATEGORY_LABELS,
         votes=votes,
+        fold_below=FOLD_BELOW,
         formats=FORMATS,
         languages=REPORT_LANGUAGE_NAMES,
     )
@@ -97,7 +104,7 @@ def download(code: str):
     name = filename(found, fmt, lang, public)
     return Response(
         data,
-        mimetype=MIMETYPES[fmt],
+        content_type=MIMETYPES[fmt],  # as written there: mimetype= would add a second charset to text types
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
 

@@ -49,6 +49,8 @@ ITEMS = (
     ("net", "zineb", "problem", None, "غياب الربط بالأنترنت في المدرسة الجماعاتية"),
     ("tifinagh", "youssef", "problem", None, "لافتات الإدارة بدون حرف ⵜⵉⴼⵉⵏⴰⵖ"),
     ("wifi", "youssef", "solution", None, "Wi-Fi مجاني في دار الشباب"),
+    ("sorting", "amina", "solution", "waste", "نقترح وضع 12 حاوية للفرز الانتقائي tri sélectif قرب السوق الأسبوعي"),
+    ("law", "fatima", "problem", None, "لا أحد يشرح لنا القانون 09-08 وحقوقنا في المعطيات"),
 )
 # item key -> who votes for it (indexes into PEOPLE)
 VOTES = {"waste": (0, 1, 2, 3, 4), "water": (5, 6, 7), "portal": (5, 6), "net": (7, 0), "bins": (1,), "card": (2,)}
@@ -56,7 +58,7 @@ RECOMMENDATIONS = (
     {
         "axis": 0,
         "title": "تعميم الحاويات على جميع الدواوير",
-        "body": "اقتناء 40 حاوية وتوزيعها حسب عدد السكان.",
+        "body": "اقتناء 40 حاوية وتوزيعها حسب عدد السكان، مع حملة توعية tri sélectif في 3 دواوير.",
         "principle": "المشاركة المواطنة",
         "priority": 1,
         "responsible": "الجماعة",
