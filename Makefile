@@ -77,7 +77,7 @@ setup: $(VENV)/.requirements $(VENDOR)/.installed $(PDF_FONTS)/.installed transl
 
 db: setup
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	HOST=$(HOST) PORT=$(PORT) $(FLASK) demo  # it prints the URLs where `make run` serves
 
 run: db
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 import click
@@ -68,7 +69,9 @@ def init_app(app: Flask) -> None:
         with unit_of_work():
             workshop, user = ensure_demo(password)
             code = workshop.code
-        base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+        # Where `python app.py` (and `make run HOST=... PORT=...`) will serve, unless a proxy's address is set.
+        served = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+        base = current_app.config.get("PUBLIC_URL") or served
         click.echo(f"join code: {code}")
         click.echo(f"facilitator login: {user.email} / {password}")
         click.echo(f"phone:  {base}/j/{code}")

@@ -26,6 +26,11 @@ def text_direction(lang: str) -> str:
     return "rtl" if lang.split("+")[0].split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
+def asked_language(value: str | None) -> str | None:
+    """?lang= as a person types it: "ar+fr" in an address bar arrives as "ar fr", since + in a query is a space."""
+    return "+".join(value.split()) if value else value
+
+
 def select_locale() -> str:
     """?lang= (remembered for the browser), a screen's own language (the board), the remembered choice,
     the page's workshop, the browser's Accept-Language, then Arabic."""

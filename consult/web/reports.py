@@ -10,7 +10,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, g, render_template, request
 from flask_login import current_user, login_required
 
-from consult.i18n import LANGUAGE_NAMES, current_language
+from consult.i18n import LANGUAGE_NAMES, asked_language, current_language
 from consult.labels import CATEGORY_LABELS
 from consult.models import Workshop
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
@@ -96,7 +96,7 @@ def download(code: str):
     (default: the workshop's language) &public=1."""
     found = _readable(code)
     fmt = request.args.get("format", "pdf")
-    lang = request.args.get("lang") or found.language
+    lang = asked_language(request.args.get("lang")) or found.language
     if fmt not in FORMATS or lang not in REPORT_LANGUAGES:
         abort(400)
     public = request.args.get("public", "1") != "0"

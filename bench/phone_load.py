@@ -1,0 +1,157 @@
+"""The phone's room page on a weak network: bytes on a first and a repeat visit, and how soon it is usable.
+
+A real `python app.py` serves the demo workshop behind a small TCP proxy that counts every byte the phone
+receives (headers, bodies, the socket's frames, and what the service worker fetches, which the page's own network
+log never sees). Chromium (Playwright, 390x844, touch) joins the workshop in one browser context; a second, fresh
+context with the same cookies and an empty cache then opens the room under slow 3G (400 kbit/s each way, 400 ms
+round trip, Network.emulateNetworkConditions over CDP), twice: a first visit and a repeat visit.
+
+Usable: the page has painted its post form and its status says live (the socket is connected).
+
+    .venv/bin/python bench/phone_load.py [--lang ar] [--chromium /path/to/chromium]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.liveserver import start_server  # noqa: E402
+
+SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
+TARGETS = {"first visit": 100 * 1024, "repeat visit": 10 * 1024}
+USABLE_TARGET_S = 3.0
+
+
+class CountingProxy:
+    """Forwards the phone's connections to the server and counts the bytes that come back."""
+
+    def __init__(self, target_port: int):
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.received = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                phone, _addr = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            threading.Thread(target=self._pipe, args=(phone, server, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, phone, True), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, counted: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if counted:
+                    with self.lock:
+                        self.received += len(data)
+                sink.sendall(data)
+        for s in (source, sink):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def take(self) -> int:
+        """The bytes received since the last call."""
+        with self.lock:
+            count, self.received = self.received, 0
+        return count
+
+
+def visit(page, url: str) -> dict[str, float]:
+    """Open the room and wait until it is usable and quiet; returns seconds to first paint and to usable."""
+    start = time.monotonic()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector("#post-form", state="visible", timeout=60_000)
+    page.wait_for_selector("#conn.online", timeout=60_000)
+    usable = time.monotonic() - start
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_load_state("networkidle", timeout=60_000)
+    paint = page.evaluate(
+        "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime / 1000"
+    )
+    page.wait_for_timeout(1000)  # what the socket and the service worker fetch just after
+    return {"paint": paint, "usable": usable}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM") or shutil.which("chromium"))
+    parser.add_argument("--lang", default="ar", choices=("ar", "fr", "zgh", "en"))
+    parser.add_argument("--detail", action="store_true", help="also list what the page itself fetched, by URL")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp))
+        proxy = CountingProxy(int(server.url.rsplit(":", 1)[1]))
+        base = f"http://127.0.0.1:{proxy.port}"
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
+                joining = browser.new_context(**phone)
+                page = joining.new_page()
+                page.goto(f"{base}/j/{server.code}?lang={args.lang}")
+                page.check("input[name=consent]")
+                page.click("form.card button[type=submit]")
+                page.locator(".group-picker button").first.click()
+                page.wait_for_selector("#post-form")
+                room = page.url
+                cookies = joining.storage_state()
+                joining.close()
+
+                context = browser.new_context(storage_state=cookies, **phone)
+                page = context.new_page()
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                urls: dict[str, str] = {}
+                fetched: list[tuple[str, int]] = []
+                cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+                cdp.on(
+                    "Network.loadingFinished",
+                    lambda e: fetched.append((urls.get(e["requestId"], "?"), int(e["encodedDataLength"]))),
+                )
+                cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+                print(f"room page ({args.lang}) under slow 3G: 400 kbit/s, 400 ms")
+                ok = True
+                for name in ("first visit", "repeat visit"):
+                    proxy.take()
+                    if name == "repeat visit":
+                        page.goto("about:blank")
+                    times = visit(page, room)
+                    received = proxy.take()
+                    ok &= received <= TARGETS[name]
+                    line = f"{name:13} {received / 1024:7.1f} KB (target <= {TARGETS[name] // 1024} KB)"
+                    line += f"   first paint {times['paint']:.2f} s   usable {times['usable']:.2f} s"
+                    if name == "first visit":
+                        ok &= times["usable"] <= USABLE_TARGET_S
+                        line += f" (target <= {USABLE_TARGET_S:.0f} s)"
+                    print(line)
+                    if args.detail:
+                        for url, size in fetched:
+                            print(f"    {size:7} {url.replace(base, '')[:110]}")
+                    fetched.clear()
+                print("targets met" if ok else "targets missed")
+                context.close()
+                browser.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

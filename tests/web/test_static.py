@@ -1,0 +1,70 @@
+"""Static files and compression (consult/assets.py): what a phone on a weak network downloads, and how often."""
+
+import re
+
+import brotli
+
+from consult.extensions import db
+
+BR = {"Accept-Encoding": "br, gzip"}
+
+
+def page(client, path: str = "/") -> str:
+    response = client.get(path, headers=BR)
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
+    return brotli.decompress(response.get_data()).decode()
+
+
+def test_pages_and_files_travel_compressed_and_small_answers_as_they_are(client):
+    html = page(client)
+    assert "<html" in html
+    css = re.search(r'href="(/static/css/app\.css\?v=\w+)"', html).group(1)
+    sheet = client.get(css, headers=BR)
+    assert sheet.headers["Content-Encoding"] == "br"
+    assert len(sheet.get_data()) < len(brotli.decompress(sheet.get_data())) / 3
+    icon = client.get("/favicon.ico", headers=BR)  # 328 bytes: one packet either way
+    assert icon.status_code == 200 and "Content-Encoding" not in icon.headers
+
+
+def test_a_static_url_carries_its_hash_and_is_kept_a_year(client):
+    html = page(client)
+    css = re.search(r'href="(/static/css/app\.css\?v=\w+)"', html).group(1)
+    sheet = client.get(css, headers=BR)
+    assert sheet.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Cookie" not in sheet.headers.get("Vary", "")  # a new cookie must not make the phone fetch it again
+    # The fonts the stylesheet names carry their own hashes, and are kept a year too.
+    fonts = re.findall(
+        r'url\("\.\./(vendor/fonts/[\w-]+\.woff2\?v=\w+)"\)', brotli.decompress(sheet.get_data()).decode()
+    )
+    assert len(fonts) == 5
+    assert client.get(f"/static/{fonts[0]}").headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # An old or missing hash is never kept: the phone asks again next time.
+    for stale in ("/static/css/app.css?v=000000000000", "/static/css/app.css"):
+        assert client.get(stale).headers["Cache-Control"] == "no-cache"
+    etag = client.get("/static/css/app.css").headers["ETag"]
+    assert client.get("/static/css/app.css", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_the_favicon_is_an_icon(client):
+    html = page(client)
+    icon = re.search(r'<link rel="icon" href="(/static/favicon\.svg\?v=\w+)"', html).group(1)
+    for url in (icon, "/favicon.ico"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert response.get_data().startswith(b"<svg")
+
+
+def test_socket_io_long_polling_still_answers_under_compression(client):
+    response = client.get("/socket.io/?EIO=4&transport=polling", headers=BR)
+    assert response.status_code == 200
+    body = response.get_data()
+    if response.headers.get("Content-Encoding") == "br":
+        body = brotli.decompress(body)
+    assert body.startswith(b'0{"sid":')
+
+
+def test_the_service_worker_still_comes_compressed_from_the_root(client):
+    response = client.get("/sw.js", headers=BR)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-cache"
+    assert b"workbox" in brotli.decompress(response.get_data())
+    db.session.remove()
