@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from consult.extensions import db
+from consult.i18n import LANGUAGES, current_language
 from consult.models import Group, Item, Participant, Recommendation, Theme, Vote, Workshop
 from consult.models.base import utcnow
 
@@ -18,13 +19,21 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def theme_payload(theme: Theme) -> dict[str, Any]:
-    return {"id": theme.id, "key": theme.key, "name": theme.name, "color": theme.color, "icon": theme.icon}
+    """name is in this screen's language; a broadcast reaches screens in every language, so names holds them all."""
+    return {
+        "id": theme.id,
+        "key": theme.key,
+        "name": theme.name_in(current_language()),
+        "names": theme.all_names(LANGUAGES),
+        "color": theme.color,
+        "icon": theme.icon,
+    }
 
 
 def group_payload(group: Group) -> dict[str, Any]:
     return {
         "id": group.id,
-        "name": group.display_name,
+        "name": group.name_in(current_language()),
         "position": group.position,
         "theme": theme_payload(group.theme),
         "rapporteur_id": group.rapporteur_id,

@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +22,12 @@ PHASE_ACTIONS: dict[str, tuple[str, ...]] = {
     "prioritization": ("vote",),
     "synthesis": (),
     "closed": (),
+}
+# The built-in axes (Theme.key), named in every language by the catalog.
+AXIS_NAMES = {
+    "environment": _l("Environment"),
+    "communication": _l("Communication"),
+    "digitalization": _l("Digitalization"),
 }
 DEFAULT_SETTINGS: dict[str, Any] = {
     "votes_per_participant": 3,
@@ -99,13 +107,29 @@ class Theme(db.Model):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id"), index=True)
     # Stable key of a built-in axis ("environment"), None for one the facilitator made up.
     key: Mapped[str | None] = mapped_column(String(40))
+    # The name in the workshop's language; names holds the facilitator's names in other languages ({"fr": ...}).
     name: Mapped[str] = mapped_column(String(120))
+    names: Mapped[dict[str, str] | None] = mapped_column(JSON)
     color: Mapped[str] = mapped_column(String(7), default="#2f6f4f")
     icon: Mapped[str | None] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(default=0)
 
     workshop: Mapped[Workshop] = relationship(back_populates="themes")
     groups: Mapped[list[Group]] = relationship(back_populates="theme", cascade="all, delete-orphan")
+
+    def name_in(self, lang: str) -> str:
+        """The name a screen in lang shows: the facilitator's, else the workshop's, else the catalog's."""
+        own = (self.names or {}).get(lang)
+        if own:
+            return own
+        if lang == self.workshop.language or self.key not in AXIS_NAMES:
+            return self.name
+        with force_locale(lang):
+            return str(AXIS_NAMES[self.key])
+
+    def all_names(self, languages: tuple[str, ...]) -> dict[str, str]:
+        """The name in each of languages: screens that share one broadcast each pick their own."""
+        return {lang: self.name_in(lang) for lang in languages}
 
 
 class Group(db.Model):
@@ -128,3 +152,6 @@ class Group(db.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.theme.name
+
+    def name_in(self, lang: str) -> str:
+        return self.name or self.theme.name_in(lang)

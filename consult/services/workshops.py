@@ -96,6 +96,7 @@ def create_workshop(
     language: str = "ar",
     axes: list[str] | None = None,
     principles: list[str] | None = None,
+    axis_names: dict[str, list[str]] | None = None,
 ) -> Workshop:
     """A draft workshop of the user's commune; without axes it gets the three Ait Amira axes."""
     if not user.can_facilitate:
@@ -117,12 +118,14 @@ def create_workshop(
         default_principles if principles is None else principles, field="principles", max_items=MAX_THEMES
     )
     db.session.add(workshop)
-    set_axes(workshop, user, default_names if axes is None else axes)
+    set_axes(workshop, user, default_names if axes is None else axes, axis_names)
     return workshop
 
 
-def set_axes(workshop: Workshop, user: User, names: list[str]) -> None:
-    """Rename, add and remove axes in order; each axis has one group. An axis with items cannot be removed."""
+def set_axes(workshop: Workshop, user: User, names: list[str], other_names: dict[str, list[str]] | None = None) -> None:
+    """Rename, add and remove axes in order; each axis has one group. An axis with items cannot be removed.
+
+    other_names gives, per language, the axes' names in the same order (a blank line: none in that language)."""
     check_facilitator(workshop, user)
     names = _clean_lines(names, field="axes", max_items=MAX_THEMES)
     if not names:
@@ -135,6 +138,9 @@ def set_axes(workshop: Workshop, user: User, names: list[str]) -> None:
             theme = themes[position]
             if theme.name != name:
                 theme.name, theme.key = name, None
+            if other_names is not None:  # a language left out keeps its names
+                kept = {k: v for k, v in (theme.names or {}).items() if k not in other_names and k != workshop.language}
+                theme.names = {**kept, **_names_at(workshop, other_names, position)}
         else:
             builtin = keys.get(name)
             theme = Theme(
@@ -144,6 +150,7 @@ def set_axes(workshop: Workshop, user: User, names: list[str]) -> None:
                 color=builtin[2] if builtin else PALETTE[position % len(PALETTE)],
                 icon=builtin[3] if builtin else None,
                 position=position,
+                names=_names_at(workshop, other_names or {}, position),
             )
             db.session.add(theme)
             db.session.add(Group(workshop=workshop, theme=theme, position=position))
@@ -157,6 +164,18 @@ def set_axes(workshop: Workshop, user: User, names: list[str]) -> None:
             workshop.groups.remove(group)
 
 
+def _names_at(workshop: Workshop, other_names: dict[str, list[str]], position: int) -> dict[str, str]:
+    """The names of the axis at position in the other languages; the workshop's own language is Theme.name."""
+    found = {}
+    for lang, lines in other_names.items():
+        if lang not in LANGUAGES or lang == workshop.language or position >= len(lines):
+            continue
+        name = clean_text(lines[position], field=f"axes_{lang}", max_length=120, required=False, multiline=False)
+        if name:
+            found[lang] = name
+    return found
+
+
 def update_workshop(
     workshop: Workshop,
     user: User,
@@ -168,8 +187,10 @@ def update_workshop(
     axes: list[str],
     principles: list[str],
     settings: dict[str, object] | None = None,
+    axis_names: dict[str, list[str]] | None = None,
 ) -> None:
-    """Save the workshop form: what it is, its axes and principles, and (settings) the keys update_settings takes."""
+    """Save the workshop form: what it is, its axes (axis_names: in other languages, as set_axes takes them) and
+    principles, and (settings) the keys update_settings takes."""
     check_facilitator(workshop, user)
     lock_open(workshop, drafts=True)
     before = _screen_state(workshop)
@@ -180,7 +201,7 @@ def update_workshop(
     workshop.venue = clean_text(venue, field="venue", max_length=200, required=False, multiline=False)
     workshop.language = language
     workshop.principles = _clean_lines(principles, field="principles", max_items=MAX_THEMES)
-    set_axes(workshop, user, axes)
+    set_axes(workshop, user, axes, axis_names)
     _apply_settings(workshop, **(settings or {}))
     _announce(workshop, user, before)
 

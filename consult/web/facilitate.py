@@ -88,6 +88,25 @@ class WorkshopForm(FlaskForm):
     premoderation = BooleanField(_l("Approve each new item before everyone sees it (pre-moderation)"))
 
 
+# The axes in each other language, one textarea per language, lines in the same order as the axes.
+for _code, _name in LANGUAGE_NAMES.items():
+    setattr(
+        WorkshopForm,
+        f"axes_{_code}",
+        TextAreaField(_l("In %(language)s: the same axes, one per line, in the same order", language=_name)),
+    )
+
+
+def _axis_names(form: WorkshopForm) -> dict[str, list[str]]:
+    """Each language's lines as typed: a blank line keeps its place (that axis has no name in that language)."""
+    names = {}
+    for code in LANGUAGE_NAMES:
+        data = getattr(form, f"axes_{code}").data
+        if isinstance(data, str):
+            names[code] = [line.strip() for line in data.strip("\n").splitlines()]
+    return names
+
+
 TOGETHER = {"problems": ["problem", "solution"], "solutions": ["problem", "solution"]}
 
 
@@ -151,6 +170,7 @@ def new():
                     language=form.language.data,
                     axes=_lines(form.axes.data),
                     principles=_lines(form.principles.data),
+                    axis_names=_axis_names(form),
                 )
                 db.session.flush()
                 update_settings(workshop, current_user, **_settings(form))
@@ -170,6 +190,8 @@ def workshop(code: str):
     form = WorkshopForm(obj=found)
     if not form.is_submitted():
         form.axes.data = "\n".join(t.name for t in found.themes)
+        for code in LANGUAGE_NAMES:
+            getattr(form, f"axes_{code}").data = "\n".join((t.names or {}).get(code, "") for t in found.themes)
         form.principles.data = "\n".join(found.principles or [])
         form.votes_per_participant.data = found.setting("votes_per_participant")
         form.hide_votes.data = bool(found.setting("hide_votes"))
@@ -188,6 +210,7 @@ def workshop(code: str):
                     axes=_lines(form.axes.data),
                     principles=_lines(form.principles.data),
                     settings=_settings(form),
+                    axis_names=_axis_names(form),
                 )
         except ServiceError as error:
             _apply_error(form, error)

@@ -78,6 +78,11 @@ ROOM_LABELS = {
     "unvote": _l("Take a dot back"),
     "my_dots": _l("My dots"),
     "dots_left": _l("Dots left"),
+    # Said to the author of a hidden item ({text}, {reason}: their own words and the moderator's).
+    "hidden_mine": _l("Thank you for your post “{text}”. It has been taken off the screens."),
+    "hidden_reason": _l("The reason given: {reason}"),
+    "hidden_no_reason": _l("No reason was given; you may ask the facilitator."),
+    "you_and": _l("You and {name}"),  # a kept card that merged my post with someone else's
     "rapporteur": _l(
         "You are the rapporteur of your group: you can correct, pin and hide its items, and write the axis's "
         "recommendations."

@@ -30,6 +30,14 @@
     return el(spec, { dir: "auto", text: text });
   }
 
+  /* A translated sentence with {name} places filled by nodes (user text stays isolated in its own element). */
+  function words(sentence, parts) {
+    return sentence.split(/(\{\w+\})/).map(function (piece) {
+      var key = /^\{(\w+)\}$/.exec(piece);
+      return key && parts[key[1]] ? parts[key[1]] : piece;
+    }).filter(function (piece) { return piece !== ""; });
+  }
+
   /* The card every screen shows for an item; extra(card, item) adds a screen's own badges and buttons;
      opts.delivery ("waiting" or "sent") marks a post of this phone that the server has not, or now has. */
   function fillItem(card, item, opts) {
@@ -44,8 +52,11 @@
     var meta = el("p.item-meta", {}, [
       opts.delivery ? el("span.badge.delivery.badge-" + opts.delivery, { text: labels["delivery_" + opts.delivery] }) : null,
       item.pinned ? el("span.badge.badge-pin", { text: labels.pinned }) : null,
-      mine ? el("span.badge-mine", { text: labels.you }) : null,
-      item.author_name ? el("bdi.author", { text: item.author_name }) : null,
+      mine && !(item.author_name && item.author_id !== me) ? el("span.badge-mine", { text: labels.you }) : null,
+      // My post merged into someone else's: the kept card is ours, "You and Amina", not "You · Amina".
+      mine && item.author_name && item.author_id !== me && labels.you_and
+        ? el("span.badge-mine", {}, words(labels.you_and, { name: el("bdi.author", { text: item.author_name }) }))
+        : item.author_name ? el("bdi.author", { text: item.author_name }) : null,
       item.by_scribe ? el("span.badge", { text: labels.paper }) : null,
       item.edited ? el("span.badge", { text: labels.edited }) : null,
       item.decision === "retained" ? el("span.badge.badge-retained", {
@@ -162,7 +173,7 @@
   }
 
   Object.assign(T, {
-    el: el, userText: userText, fillItem: fillItem, cards: cards, reconcile: reconcile,
+    el: el, userText: userText, words: words, fillItem: fillItem, cards: cards, reconcile: reconcile,
     renderThreads: renderThreads, ask: ask
   });
 })();

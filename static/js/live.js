@@ -148,6 +148,16 @@
   /* The workshop as this screen knows it: the page's snapshot, then every event applied in order.
      Items keep their status (visible, hidden, merged): screens draw the visible ones. */
   function model(snap) {
+    // A broadcast names each axis in every language (theme.names): this screen shows its own.
+    var lang = document.documentElement.lang;
+    function localize(group) {
+      var own = group && group.theme && group.theme.names && group.theme.names[lang];
+      if (!own) return group;
+      if (group.name === group.theme.name) group.name = own;  // a group named after its axis
+      group.theme.name = own;
+      return group;
+    }
+    ((snap.workshop || {}).groups || []).forEach(localize);
     var m = {
       workshop: snap.workshop,
       items: new Map(),
@@ -233,12 +243,13 @@
         case "timer.changed":
           m.workshop.timer = d.timer; break;
         case "group.updated":
-          m.workshop.groups = m.workshop.groups.map(function (g) { return g.id === d.group.id ? d.group : g; });
+          m.workshop.groups = m.workshop.groups.map(function (g) { return g.id === d.group.id ? localize(d.group) : g; });
           break;
         case "recommendation.changed":
           m.recommendations = d.recommendations || [];
           (d.items || []).forEach(put); break;
         case "workshop.updated":
+          (d.groups || []).forEach(localize);
           m.workshop = d; break;
         case "workshop.opened": case "workshop.closed":
           m.workshop.status = d.status;

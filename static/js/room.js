@@ -138,8 +138,10 @@
       parts.push(T.userText("h3", theme.name));
       parts[parts.length - 1].style.setProperty("--theme", theme.color);
       parts.push(el("ol.recs-list", {}, recs.map(function (r) {
+        // The number inside the title's own direction: "1." stays beside an Arabic title on a French phone.
         return el("li.rec", { value: r.number, "data-id": r.id }, [
-          T.userText("p.rec-title", r.title), r.body ? T.userText("p.rec-body", r.body) : null
+          el("p.rec-title", { dir: "auto" }, [el("span.rec-number", { text: r.number + "." }), " " + r.title]),
+          r.body ? T.userText("p.rec-body", r.body) : null
         ]);
       })));
     });
@@ -242,8 +244,22 @@
     drawRapporteurRecs();
   }
 
+  // The author of a hidden item is told, kindly and with the reason, instead of seeing the card just vanish.
+  function tellHidden(item, reason) {
+    var notice = el("div.notice-hidden", { "data-item": item.id }, [
+      el("p", {}, T.words(L.hidden_mine, { text: T.userText("span.quote", item.text) })),
+      el("p", {}, reason ? T.words(L.hidden_reason, { reason: T.userText("span.quote", reason) }) : [L.hidden_no_reason]),
+      el("button.button.small", { type: "button", text: L.ok, onclick: function () { notice.remove(); } })
+    ]);
+    document.getElementById("notices").appendChild(notice);
+  }
+
   function onEvent(ev) {
     var d = ev.data || {};
+    if (ev.type === "item.hidden") {
+      var before = model.items.get(d.item_id);
+      if (before && before.status !== "hidden" && before.author_id === me.id) tellHidden(before, d.reason);
+    }
     if (ev.type === "workshop.closed" || ev.type === "workshop.opened") {
       location.reload();
       return;

@@ -141,3 +141,39 @@ def test_a_closed_workshop_takes_no_change(workshop, facilitator):
     assert caught.value.code == "closed"
     db.session.refresh(workshop)
     assert workshop.title != "عنوان جديد" and workshop.setting("votes_per_participant") == 3
+
+
+def test_built_in_axes_are_named_in_every_language_and_a_facilitators_own_in_those_given(workshop, facilitator):
+    from consult.payloads import group_payload
+
+    environment = workshop.themes[0]
+    assert workshop.language == "ar" and environment.name == "البيئة"
+    assert environment.name_in("fr") == "Environnement"
+    assert environment.name_in("zgh") == "ⵜⴰⵡⵏⵏⴰⴹⵜ"
+    with force_locale("fr"):
+        payload = group_payload(workshop.groups[0])
+    assert payload["name"] == "Environnement" and payload["theme"]["names"]["ar"] == "البيئة"
+
+    axes = ["الماء", "الطرق", "التواصل"]
+    save(workshop, facilitator, axes=axes, axis_names={"fr": ["Eau", "", "Communication"], "ar": ["ignored"]})
+    water, roads, talk = workshop.themes
+    assert (water.name, water.names) == ("الماء", {"fr": "Eau"})  # the workshop's own language stays Theme.name
+    assert roads.name_in("fr") == "الطرق" and roads.names == {}  # none given: the workshop's name
+    assert water.name_in("zgh") == "الماء"
+    assert talk.key is None and talk.name_in("fr") == "Communication"
+    [event] = updates(workshop)  # the screens in every language learn the names at once
+    assert event.payload["groups"][0]["theme"]["names"] == {"ar": "الماء", "fr": "Eau", "zgh": "الماء", "en": "الماء"}
+
+    # Saved again without the French lines (another door, an older form): the French names stay.
+    save(workshop, facilitator, axes=axes, axis_names={"zgh": ["ⴰⵎⴰⵏ"]})
+    assert water.names == {"fr": "Eau", "zgh": "ⴰⵎⴰⵏ"}
+    # A workshop moved to French: its French name is Theme.name now, not a second one.
+    save(workshop, facilitator, language="fr", axes=["Eau", "Routes", "Communication"], axis_names={"ar": ["الماء"]})
+    assert workshop.themes[0].names == {"zgh": "ⴰⵎⴰⵏ", "ar": "الماء"}
+    assert workshop.themes[0].name_in("ar") == "الماء" and workshop.themes[0].name_in("fr") == "Eau"
+
+
+def test_a_too_long_name_in_another_language_is_refused(workshop, facilitator):
+    with pytest.raises(ServiceError) as caught:
+        save(workshop, facilitator, axis_names={"fr": ["x" * 121]})
+    assert caught.value.code == "invalid" and caught.value.field == "axes_fr"
