@@ -123,6 +123,14 @@ def items_count(n: int) -> str:
     return ngettext("%(num)d item", "%(num)d items", n)
 
 
+def participants_count(n: int) -> str:
+    return ngettext("%(num)d participant", "%(num)d participants", n)
+
+
+def more_count(n: int) -> str:
+    return ngettext("+%(num)d more", "+%(num)d more", n)
+
+
 def _lines(text: str | list[str] | None) -> list[str]:
     if isinstance(text, list):  # a POST without the field leaves the workshop's own list in the form (obj=)
         return text
@@ -300,6 +308,12 @@ def board(code: str):
         join_url=join_url(found),
         counts=participation_counts(found),
         snapshot=snapshot(found),
-        labels={**labels(BOARD_LABELS), "items_count": plural_forms(items_count)},
+        labels={
+            **labels(BOARD_LABELS),
+            "items_count": plural_forms(items_count),
+            "participants_count": plural_forms(participants_count),
+            "more_count": plural_forms(more_count),
+        },
         items_count=items_count,
+        participants_count=participants_count,
     )

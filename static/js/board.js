@@ -29,7 +29,8 @@
       var items = model.visible(groupId);
       T.renderThreads(col.querySelector(".column-body"), items, card);
       col.querySelector(".count-group-items").textContent = T.plural(L.items_count, items.length);
-      col.querySelector(".count-group-participants").textContent = model.counts.by_group[String(groupId)] || 0;
+      col.querySelector(".count-group-participants").textContent =
+        T.plural(L.participants_count, model.counts.by_group[String(groupId)] || 0);
     });
     highlight.forEach(function (id) {
       var node = card.element(id);
@@ -37,10 +38,60 @@
       node.classList.remove("fresh");
       void node.offsetWidth;  // restart the glow
       node.classList.add("fresh");
-      node.scrollIntoView({ block: "nearest" });
+      bringIntoView(node);
     });
     highlight.clear();
+    countLater();
   }
+
+  // Scroll only the card's own column (scrollIntoView also scrolls the page): both heads stay where they are.
+  function bringIntoView(node) {
+    var body = node.closest(".column-body");
+    if (!body) return;
+    var box = body.getBoundingClientRect();
+    var r = node.getBoundingClientRect();
+    var margin = parseFloat(getComputedStyle(body).fontSize) * 1.5;  // clear of the faded edge
+    var delta = 0;
+    if (r.top < box.top) delta = r.top - box.top - margin;
+    else if (r.bottom > box.bottom) delta = Math.min(r.bottom - box.bottom + margin, r.top - box.top - margin);
+    if (delta) body.scrollBy({ top: delta });
+  }
+
+  // "+N more" at a full column's foot: the cards its body does not show whole, counted where they stand now.
+  function countMore(col) {
+    var body = col.querySelector(".column-body");
+    var line = col.querySelector(".column-more");
+    var box = body.getBoundingClientRect();
+    var hidden = 0, above = false, below = false;
+    body.querySelectorAll(".item").forEach(function (node) {
+      var r = node.getBoundingClientRect();
+      var up = r.top < box.top - 1, down = r.bottom > box.bottom + 1;
+      if (up || down || r.left < box.left - 1 || r.right > box.right + 1) hidden++;
+      above = above || up;
+      below = below || down;
+    });
+    line.hidden = !hidden;
+    line.textContent = hidden ? T.plural(L.more_count, hidden) : "";
+    body.classList.toggle("cut-start", above);
+    body.classList.toggle("cut-end", below);
+  }
+  var counting = false;
+  function countLater() {
+    if (counting) return;
+    counting = true;
+    requestAnimationFrame(function () {
+      counting = false;
+      columns.forEach(countMore);
+    });
+  }
+  document.addEventListener("scroll", countLater, true);  // a column's scroll does not bubble: caught on its way down
+  // A column's body and its lists change size with the head, a late font, a wrapped line: count again.
+  var resized = new ResizeObserver(countLater);
+  function watch(col) {
+    var body = col.querySelector(".column-body");
+    [body].concat(Array.prototype.slice.call(body.children)).forEach(function (node) { resized.observe(node); });
+  }
+  columns.forEach(watch);
 
   // The title and the columns follow the workshop: names, colours, and groups added or removed.
   var title = document.querySelector(".board-title h1");
@@ -57,9 +108,13 @@
         col.dataset.group = g.id;
         col.hidden = false;
         col.querySelector(".column-body").replaceChildren(el("div.problems"), el("div.solutions.loose"));
+        watch(col);
       }
       col.style.setProperty("--theme", g.theme.color);
-      col.querySelector(".column-head h2").textContent = g.name;
+      var name = col.querySelector(".column-head h2");
+      name.textContent = g.name;
+      name.id = "column-name-" + g.id;
+      col.querySelector(".column-body").setAttribute("aria-labelledby", name.id);
       return col;
     });
     T.reconcile(columnsBox, nodes);
@@ -94,27 +149,44 @@
     }));
   }
 
-  // Views live in the address, so a reload (or a second projector) shows the same.
+  // Views live in the address, so a reload (or a second projector) shows the same. Unless a key or the address
+  // chose (view.recs true or false), the phase does: the recommendations from the synthesis on.
   var params = new URLSearchParams(location.search);
   var view = {
     focus: Number(params.get("focus")) || null,
-    recs: params.get("view") === "recommendations",
+    recs: { recommendations: true, items: false }[params.get("view")],
     dark: params.get("theme") === "dark"
   };
+  if (view.recs === undefined) view.recs = null;
+  function showsRecs() {
+    return view.recs === null ? ["synthesis", "closed"].indexOf(model.workshop.phase) >= 0 : view.recs;
+  }
   function applyView() {
+    var recs = showsRecs();
     var focus = view.focus && model.group(view.focus) ? view.focus : null;
     document.body.classList.toggle("dark", view.dark);
-    document.body.classList.toggle("view-recs", view.recs);
-    document.body.classList.toggle("view-focus", !!focus && !view.recs);
+    document.body.classList.toggle("view-recs", recs);
+    document.body.classList.toggle("view-focus", !!focus && !recs);
     columns.forEach(function (col) { col.hidden = !!focus && Number(col.dataset.group) !== focus; });
     columnsBox.style.setProperty("--columns", focus ? 1 : columns.length);
-    columnsBox.hidden = view.recs;
-    recsBox.hidden = !view.recs;
+    columnsBox.hidden = recs;
+    recsBox.hidden = !recs;
+    var chosen = view.recs === null ? null : view.recs ? "recommendations" : "items";
     var next = new URLSearchParams(location.search);
-    [["focus", focus], ["view", view.recs ? "recommendations" : null], ["theme", view.dark ? "dark" : null]]
+    [["focus", focus], ["view", chosen], ["theme", view.dark ? "dark" : null]]
       .forEach(function (pair) { if (pair[1]) next.set(pair[0], pair[1]); else next.delete(pair[0]); });
     var query = next.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+    countLater();
+  }
+
+  // A closed workshop offers no way in; one opened again gets its code and QR code back from the server.
+  var joinBox = document.getElementById("board-join");
+  function drawStatus() {
+    var closed = model.workshop.status === "closed";
+    document.getElementById("board-closed").hidden = !closed;
+    if (closed && joinBox) { joinBox.remove(); joinBox = null; }
+    if (!closed && !joinBox) location.reload();
   }
 
   var toastTimer = null;
@@ -139,6 +211,11 @@
     else if (ev.type === "items.unmerged") highlight.add(d.item.id);
     else if (ev.type === "item.moved") d.items.forEach(function (i) { highlight.add(i.id); });
     else if (ev.type === "workshop.updated") { drawWorkshop(); applyView(); }
+    if (ev.type === "phase.changed" || ev.type === "workshop.closed" || ev.type === "workshop.opened") {
+      view.recs = null;  // a new phase chooses the view again
+      drawStatus();
+      applyView();
+    }
     drawHead();
     drawColumns();
     if (ev.type === "recommendation.changed") drawRecommendations();
@@ -170,9 +247,15 @@
     var code = /^Key([A-Z])$/.exec(e.code || "");  // an Arabic keyboard: the key's place, not its letter
     return code ? code[1].toLowerCase() : key;
   }
+  var help = document.getElementById("keys-help");
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || (e.target.closest && e.target.closest("input, textarea, select, button"))) return;
     var key = letter(e);
+    if (key === "?" || key === "؟" || key === "h" || (key === "escape" && !help.hidden)) {
+      help.hidden = key === "escape" || !help.hidden;
+      e.preventDefault();
+      return;
+    }
     var digit = /^(Digit|Numpad)([0-9])$/.exec(e.code || "");
     var n = digit ? Number(digit[2]) : (/^[0-9]$/.test(key) ? Number(key) : null);
     if (n !== null) {
@@ -180,15 +263,15 @@
       var id = group ? Number(group.dataset.group) : null;
       view.focus = id && view.focus !== id ? id : null;
       view.recs = false;
-    } else if (key === "r") view.recs = !view.recs;
+    } else if (key === "r") view.recs = !showsRecs();
     else if (key === "d") view.dark = !view.dark;
-    else if (key === "escape") { view.focus = null; view.recs = false; }
+    else if (key === "escape") { view.focus = null; view.recs = null; }
     else if (key === "n") step(1);
     else if (key === "p") step(-1);
     else if (key === " " || e.code === "Space") toggleTimer();
-    else if (key === "?" || key === "h") document.getElementById("keys-help").hidden = !document.getElementById("keys-help").hidden;
     else return;
     e.preventDefault();
+    help.hidden = true;  // the help answered the question asked on the view before
     applyView();
   });
 
