@@ -159,9 +159,10 @@ def set_axes(workshop: Workshop, user: User, names: list[str], other_names: dict
             select(func.count(Item.id)).join(Group, Item.group_id == Group.id).where(Group.theme_id == theme.id)
         ):
             raise invalid(_l("The axis “%(name)s” already has items and cannot be removed.", name=theme.name), "axes")
-        workshop.themes.remove(theme)
+        # Groups first: loading theme.groups after the theme is orphaned would flush its deletion under them.
         for group in list(theme.groups):
             workshop.groups.remove(group)
+        workshop.themes.remove(theme)
 
 
 def _names_at(workshop: Workshop, other_names: dict[str, list[str]], position: int) -> dict[str, str]:

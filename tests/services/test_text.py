@@ -11,7 +11,8 @@ from consult.services.participants import join_workshop
 from consult.services.text import choice, clean_text
 from tests.conftest import make_participant
 
-UNREADABLE = "This text contains a character that cannot be read. Type it again."
+# What an Arabic phone reads (Arabic is the default language).
+UNREADABLE = "يحتوي هذا النص على حرف لا يمكن قراءته. اكتبه من جديد."
 
 
 def refusal(call) -> ServiceError:

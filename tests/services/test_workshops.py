@@ -177,3 +177,10 @@ def test_a_too_long_name_in_another_language_is_refused(workshop, facilitator):
     with pytest.raises(ServiceError) as caught:
         save(workshop, facilitator, axis_names={"fr": ["x" * 121]})
     assert caught.value.code == "invalid" and caught.value.field == "axes_fr"
+
+
+def test_saving_fewer_axes_tells_the_screens_of_the_groups_left(workshop, facilitator):
+    save(workshop, facilitator, axes=["البيئة"])
+    [event] = updates(workshop)
+    assert [g["name"] for g in event.payload["groups"]] == ["البيئة"]
+    assert [t.name for t in workshop.themes] == ["البيئة"] and len(workshop.groups) == 1
