@@ -57,7 +57,7 @@ def test_a_saved_workshop_form_reaches_phone_board_and_panel_without_a_reload(se
     form.goto(f"{server.url}/facilitate/{code}?lang=en")
     form.get_by_label("Title").fill("Atelier des quartiers de Sidi Ali")
     form.get_by_label("Dots per participant").fill("5")
-    form.get_by_label("Axes, one per line").fill("Eau\nRoutes\nÉcoles\nJeunesse")
+    form.locator("#axes").fill("Eau\nRoutes\nÉcoles\nJeunesse")
     form.get_by_role("button", name="Save").click()
     form.locator(".flash-success").wait_for()
 
