@@ -53,7 +53,12 @@ def wipe_postgres() -> None:
 
 @pytest.fixture
 def app(database_uri) -> Iterator[Flask]:
-    app = build_app(database_uri)
+    yield from running_app(database_uri)
+
+
+def running_app(database_uri: str, **settings) -> Iterator[Flask]:
+    """An app on an empty schema, its context pushed for the test, and the schema dropped after."""
+    app = build_app(database_uri, **settings)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             wipe_postgres()

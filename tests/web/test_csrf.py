@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.models import Item, Participant, Vote, Workshop
-from tests.conftest import PASSWORD, build_app, make_workshop, wipe_postgres
+from tests.conftest import PASSWORD, make_workshop, running_app
 
 EXPIRED = "This form has expired. Go back, reload the page and try again."
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -23,16 +23,7 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 @pytest.fixture
 def app(database_uri) -> Iterator[Flask]:
     """The test app of tests/conftest.py, with CSRF on as in production."""
-    app = build_app(database_uri, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            wipe_postgres()
-        db.create_all()
-    ctx = app.app_context()
-    ctx.push()
-    yield app
-    db.session.remove()
-    ctx.pop()
+    yield from running_app(database_uri, WTF_CSRF_ENABLED=True)
 
 
 def token_of(client, url: str) -> str:
