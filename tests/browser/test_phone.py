@@ -174,11 +174,11 @@ def test_the_author_of_a_hidden_post_is_told_why_and_a_merged_one_reads_you_and_
     desk.locator("#merge-keep").select_option(label="La source de Tala est tarie")
     desk.locator("#merge").click()
     kept = card(itto, "source de Tala")
-    expect(kept.locator(".badge-mine")).to_have_text(re.compile(r"^\s*You and Amina\s*$"))
+    expect(kept.locator(".badge-mine")).to_have_text(re.compile(r"^\s*Vous et Amina\s*$"))
     expect(kept.locator(".item-meta .author")).to_have_count(1)
     # A reload draws the same card from the server.
     itto.reload()
-    expect(card(itto, "source de Tala").locator(".badge-mine")).to_have_text(re.compile(r"^\s*You and Amina\s*$"))
+    expect(card(itto, "source de Tala").locator(".badge-mine")).to_have_text(re.compile(r"^\s*Vous et Amina\s*$"))
 
 
 def test_group_names_are_in_the_phone_language(server, browser, phone, desk):
