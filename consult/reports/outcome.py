@@ -16,7 +16,7 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.i18n import LANGUAGES, format_clock, format_day, text_direction
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
-from consult.models import Item, Participant, User, Workshop
+from consult.models import Item, Participant, Theme, User, Workshop
 from consult.payloads import iso, recommendations_payload, vote_counts
 from consult.services.events import PUBLIC_STATUSES
 
@@ -247,6 +247,12 @@ def report_items(workshop: Workshop) -> list[Item]:
 
 def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) -> dict[str, Any]:
     """The whole outcome of a workshop, as JSON-ready data (documented in docs/REPORT.md)."""
+
+    def axis_name(theme: Theme) -> str:
+        # A report in one language names the axes in it (a built-in axis or one the facilitator named); ar+fr keeps
+        # the workshop's own names.
+        return theme.name_in(lang) if lang in LANGUAGES else theme.name
+
     labels = report_labels(lang)
     items = report_items(workshop)
     votes = vote_counts(workshop)
@@ -280,16 +286,16 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
         axes.append(
             {
                 "id": theme.id,
-                "name": theme.name,
+                "name": axis_name(theme),
                 "color": theme.color,
-                "groups": [g.display_name for g in theme.groups],
+                "groups": [g.name or axis_name(theme) for g in theme.groups],
                 "problems": problems,
                 "solutions_without_problem": loose,
                 "hidden_items": sum(1 for i in mine if i.status in ("hidden", "rejected")),
                 "recommendations": [r["number"] for r in recommendations if r["theme_id"] == theme.id],
             }
         )
-    theme_names = {t.id: t.name for t in workshop.themes}
+    theme_names = {t.id: axis_name(t) for t in workshop.themes}
     rapporteurs = [names.get(g.rapporteur_id) or "" for g in workshop.groups if g.rapporteur_id] if not public else []
     return {
         "format": "tashawur.outcome",
@@ -315,7 +321,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
                 "province": commune.province,
                 "region": commune.region,
             },
-            "axes": [t.name for t in workshop.themes],
+            "axes": [axis_name(t) for t in workshop.themes],
             "principles": list(workshop.principles or []),
         },
         "attendance": _attendance(workshop, items, public),

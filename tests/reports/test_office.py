@@ -8,6 +8,7 @@ import docx
 from docx.oxml.ns import qn
 
 from consult.reports.export import render
+from consult.reports.outcome import build_outcome
 from tests.reports.conftest import ITEMS, RECOMMENDATIONS
 
 TEXTS = {key: text for key, _, _, _, text in ITEMS}
@@ -66,3 +67,11 @@ def test_recommendations_and_signatures_are_laid_out_for_a_portrait_page(held):
         assert row._tr.trPr.find(qn("w:cantSplit")) is not None
     for row in signatures.rows[:-1]:
         assert all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs)
+
+
+def test_a_french_report_names_the_built_in_axes_in_french(held):
+    french = build_outcome(held.workshop, lang="fr")
+    assert [a["name"] for a in french["axes"]] == ["Environnement", "Communication", "Digitalisation"]
+    assert build_outcome(held.workshop, lang="ar")["axes"][0]["name"] == "البيئة"
+    heading = next(p for p in document(held, "fr").paragraphs if p.text.endswith("Environnement"))
+    assert not right_to_left(heading)
