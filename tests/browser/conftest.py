@@ -62,6 +62,16 @@ def phone(browser):
         context.close()
 
 
+@pytest.fixture
+def desk(browser):
+    """The facilitator's laptop, in English (it logs in itself)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

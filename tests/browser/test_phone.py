@@ -58,16 +58,6 @@ CONTRASTS = """() => {
 }"""
 
 
-@pytest.fixture
-def desk(browser):
-    """The facilitator's laptop, in English, logged in."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def go_join(page, server, code: str, lang: str, nickname: str = "") -> None:
     page.goto(f"{server.url}/j/{code}?lang={lang}")
     if nickname:

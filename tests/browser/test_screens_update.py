@@ -13,16 +13,6 @@ pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-@pytest.fixture
-def desk(browser):
-    """The facilitator's laptop, logged in, in English."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def open_control(page, server, code: str):
     page.goto(f"{server.url}/facilitate/{code}/control?lang=en")
     page.wait_for_selector("#conn.online")
