@@ -177,6 +177,8 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
         if axis["hidden_items"]:
             out.para(labels["hidden_items"] % {"count": axis["hidden_items"]})
     out.heading(labels["recommendations"], 1)
+    if not outcome["recommendations"]:
+        out.para(labels["no_recommendations"])
     header, rows = recommendation_rows(outcome)
     for rec, row in zip(outcome["recommendations"], rows, strict=True):
         out.para(f"{rec['number']}. {rec['title']}", bold=True).paragraph_format.keep_with_next = True

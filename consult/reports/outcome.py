@@ -60,6 +60,7 @@ def _labels() -> dict[str, str]:
         "undecided": _("Not decided yet"),
         "hidden_items": _("Items hidden by moderation: %(count)s"),
         "recommendations": _("Recommendations"),
+        "no_recommendations": _("No recommendation yet."),
         "number": _("No."),
         "title": _("Title"),
         "text": _("Text"),

@@ -304,6 +304,8 @@ def write_pdf(outcome: dict[str, Any]) -> bytes:
             pdf.para(labels["hidden_items"] % {"count": axis["hidden_items"]}, size=9, color=GREY)
 
     pdf.heading(labels["recommendations"], room=80)
+    if not outcome["recommendations"]:
+        pdf.para(labels["no_recommendations"], size=9, color=GREY)
     header, rows = recommendation_rows(outcome)
     pdf.grid(header, rows, [0.7, 1.5, 3, 1.5, 1, 1.5, 1.5, 1.2, 1.2, 1.5])
     for rec in outcome["recommendations"]:

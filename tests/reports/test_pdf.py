@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 
+import docx
 import pypdf
 import pytest
 
@@ -17,6 +18,7 @@ from consult.reports.pdf import write_pdf
 from consult.services.access import Actor
 from consult.services.items import scribe_post
 from consult.services.phases import set_phase
+from tests.conftest import make_workshop
 from tests.reports.conftest import COMMUNE_AR, FACILITATOR, ITEMS, RECOMMENDATIONS, TITLE, run
 
 TEXTS = {key: text for key, _, _, _, text in ITEMS}
@@ -181,3 +183,11 @@ def test_a_long_table_repeats_its_header_on_every_page(held, tmp_path):
     with_header = [p for p in pages if has_words(p, "الأصوات") and has_words(p, "القرار")]
     assert len(pages) >= 4 and len(with_header) >= 3
     assert all(has_words("".join(pages), f"مشكلة رقم {n} في الحي") for n in (0, 59, 119))
+
+
+def test_a_report_without_recommendations_says_so_in_its_language(facilitator, tmp_path):
+    workshop = make_workshop(facilitator)
+    pages = pdftotext(render(workshop, "pdf", lang="fr"), tmp_path)
+    assert has_words(pages[-1], "Aucune recommandation pour l’instant."), pages[-1]
+    document = docx.Document(io.BytesIO(render(workshop, "docx", lang="ar")))
+    assert "لا توجد توصية بعد." in [p.text for p in document.paragraphs]
