@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import PHONE
+from tests.liveserver import csrf_token, facilitator_session
 
 pytestmark = pytest.mark.browser
 
@@ -89,3 +90,26 @@ def test_no_axe_violation(people, server, name, lang, request):
         if rule[0] == name and any(v.startswith(rule[1] + " ") for v in found):
             request.applymarker(pytest.mark.xfail(reason=why, strict=False))
     assert found == [], f"{name} ({lang}):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("phase", ["prioritization", "synthesis", "closed"])
+def test_no_axe_violation_in_the_room_as_the_workshop_moves_on(people, server, phase):
+    """The room while the room votes, in synthesis and once closed; last in the module, it moves the demo on."""
+    desk = facilitator_session(server)
+    edit = desk.get(f"{server.url}/facilitate/{server.code}", timeout=10).text
+    desk.post(
+        f"{server.url}/facilitate/{server.code}/phase",
+        data={"csrf_token": csrf_token(edit), "phase": phase},
+        timeout=10,
+    ).raise_for_status()
+    found = {}
+    for lang in LANGS:
+        page = people["participant"].new_page()
+        try:
+            page.goto(f"{server.url}/w/{server.code}?lang={lang}")
+            page.wait_for_selector("main")
+            page.wait_for_load_state("networkidle")
+            found[lang] = violations(page)
+        finally:
+            page.close()
+    assert found == {lang: [] for lang in LANGS}
