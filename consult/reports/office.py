@@ -151,8 +151,10 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
     if outcome["public"]:
         out.para(labels["public_version"])
     out.heading(labels["attendance"], 1)
-    out.para(f"{labels['participants']}: {attendance['participants']}", bold=True)
-    out.table(*attendance_rows(outcome))
+    out.para(
+        f"{labels['participants']}: {attendance['participants']}", bold=True
+    ).paragraph_format.keep_with_next = True
+    _keep_together(out.table(*attendance_rows(outcome)))  # a few rows: never a lone header at a page's foot
     if attendance.get("folded"):
         out.para(labels["folded"] % {"count": FOLD_BELOW})
     if attendance["scribe_items"]:

@@ -9,6 +9,7 @@ from docx.oxml.ns import qn
 
 from consult.reports.export import render
 from consult.reports.outcome import build_outcome
+from consult.reports.text import attendance_rows
 from tests.reports.conftest import ITEMS, RECOMMENDATIONS
 
 TEXTS = {key: text for key, _, _, _, text in ITEMS}
@@ -75,3 +76,11 @@ def test_a_french_report_names_the_built_in_axes_in_french(held):
     assert build_outcome(held.workshop, lang="ar")["axes"][0]["name"] == "البيئة"
     heading = next(p for p in document(held, "fr").paragraphs if p.text.endswith("Environnement"))
     assert not right_to_left(heading)
+
+
+def test_the_attendance_table_moves_to_a_page_as_one(held):
+    doc = document(held, "fr")
+    header, _rows = attendance_rows(build_outcome(held.workshop, lang="fr"))
+    table = next(t for t in doc.tables if [c.text for c in t.rows[0].cells] == header)
+    assert all(row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+    assert all(p.paragraph_format.keep_with_next for row in table.rows[:-1] for c in row.cells for p in c.paragraphs)
