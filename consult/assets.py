@@ -32,6 +32,7 @@ class StaticFiles:
     def __init__(self, folder: str | Path):
         root = Path(folder)
         self.versions: dict[str, str] = {}
+        self.folders: dict[str, str] = {}  # a folder's hash, of its own files' hashes: for files another file names
         self.styles: dict[str, bytes] = {}
         sheets = []
         for path in sorted(root.rglob("*")):
@@ -44,6 +45,10 @@ class StaticFiles:
         for name, path in sheets:
             self.styles[name] = self._versioned_css(name, path.read_text(encoding="utf-8")).encode()
             self.versions[name] = digest(self.styles[name])
+        listing: dict[str, list[str]] = {}
+        for name, version in sorted(self.versions.items()):
+            listing.setdefault(posixpath.dirname(name), []).append(f"{name} {version}")
+        self.folders = {folder: digest("\n".join(lines).encode()) for folder, lines in listing.items()}
 
     def _versioned_css(self, name: str, text: str) -> str:
         def versioned(found: re.Match) -> str:
@@ -63,7 +68,8 @@ class StaticFiles:
                 values["v"] = version
 
     def serve(self, filename: str) -> Response:
-        """A static file; a year's cache when the URL names the file's current hash, a revalidation otherwise."""
+        """A static file; a year's cache when the URL names the file's current hash (or its folder's: the service
+        worker names its Workbox files with the folder's hash it was given), a revalidation otherwise."""
         if filename in self.styles:
             response = Response(self.styles[filename], mimetype="text/css")
             response.set_etag(self.versions[filename])
@@ -72,8 +78,11 @@ class StaticFiles:
             response = current_app.send_static_file(filename)
             response.headers.pop("Content-Disposition", None)  # a name the URL already says, on every file
         version = request.args.get("v")
-        if version and version == self.versions.get(filename):
+        if version and version in (self.versions.get(filename), self.folders.get(posixpath.dirname(filename))):
             response.headers["Cache-Control"] = IMMUTABLE
+            # Never revalidated: its validators would be 100 bytes of headers on each of a phone's first fetches.
+            for name in ("ETag", "Last-Modified"):
+                response.headers.pop(name, None)
         else:
             response.headers["Cache-Control"] = "no-cache"
         return response
@@ -91,7 +100,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session, response: Response) -> None:
         super().save_session(app, session, response)
-        if request.endpoint in ("static", "favicon"):
+        if request.endpoint in ("static", "favicon", "offline.service_worker"):
             response.vary = [header for header in response.vary if header.lower() != "cookie"]
 
 

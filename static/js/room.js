@@ -293,7 +293,7 @@
     auth: { workshop: data.code, role: "participant", lang: data.lang },
     onEvent: onEvent,
     onStatus: T.statusLight(document.getElementById("conn")),
-    onConnect: myDots,  // a page from the offline cache may show old dots
+    onConnect: function () { myDots(); keepOffline(); },  // a page from the offline cache may show old dots
     onError: fail,
     offlineMessage: L.offline,
     ackTimeout: data.ack_timeout,
@@ -338,8 +338,12 @@
   }
 
   // The room and its files are kept by a service worker (static/js/sw.js), so a reload in a dead hall opens it.
-  // Browsers allow one on https and on this machine only, not on a plain-http address in the hall.
-  if ("serviceWorker" in navigator && data.sw) {
+  // Browsers allow one on https and on this machine only, not on a plain-http address in the hall. It is registered
+  // once the room is live (or 10 s after the load): its install fetches about 12 KB that would slow the socket's start.
+  var keptOffline = false;
+  function keepOffline() {
+    if (keptOffline || !("serviceWorker" in navigator) || !data.sw) return;
+    keptOffline = true;
     navigator.serviceWorker.register(data.sw, { scope: new URL("w/", new URL(data.sw, location.href)).pathname })
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function (registration) {
@@ -357,6 +361,7 @@
       })
       .catch(function () { /* no worker: the room still works online */ });
   }
+  window.addEventListener("load", function () { setTimeout(keepOffline, 10000); });
 
   if (form) text.value = text.value || localStorage.getItem(draftKey) || "";
   draw();

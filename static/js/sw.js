@@ -8,8 +8,13 @@ var root = new URL("./", self.location);  // where the app lives: / or a proxy's
 var staticRoot = new URL("static/", root).pathname;
 var roomPath = new RegExp("^" + new URL("w/", root).pathname.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "[A-Za-z0-9]+$");
 
-importScripts(staticRoot + "vendor/workbox/workbox-sw.js");
-workbox.setConfig({ modulePathPrefix: staticRoot + "vendor/workbox/", debug: false });
+// Workbox's files under the hash of their folder, given in this script's own URL (/sw.js?v=...): kept a year, the
+// browser's update check on every room load then revalidates /sw.js alone.
+var vendor = staticRoot + "vendor/workbox/";
+var version = new URL(self.location).searchParams.get("v");
+var query = version ? "?v=" + encodeURIComponent(version) : "";
+importScripts(vendor + "workbox-sw.js" + query);
+workbox.setConfig({ debug: false, modulePathCb: function (name) { return vendor + name + ".prod.js" + query; } });
 
 var VERSION = "v1";
 var ROOMS = "tashawur-rooms-" + VERSION;

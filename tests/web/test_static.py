@@ -3,6 +3,7 @@
 import re
 
 import brotli
+from flask import url_for
 
 from consult.extensions import db
 
@@ -67,4 +68,22 @@ def test_the_service_worker_still_comes_compressed_from_the_root(client):
     response = client.get("/sw.js", headers=BR)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-cache"
     assert b"workbox" in brotli.decompress(response.get_data())
+    db.session.remove()
+
+
+def test_the_workers_update_check_on_a_repeat_visit_costs_one_empty_answer(app, client):
+    # The room registers /sw.js with the hash of the Workbox folder; the worker imports Workbox under that hash.
+    with app.test_request_context():
+        worker = url_for("offline.service_worker")
+    version = re.fullmatch(r"/sw\.js\?v=(\w+)", worker).group(1)
+    first = client.get(worker, headers=BR)
+    again = client.get(worker, headers={**BR, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.get_data()
+    assert "Cookie" not in again.headers.get("Vary", "")
+    for name in ("workbox-sw.js", "workbox-core.prod.js", "workbox-strategies.prod.js"):
+        kept = client.get(f"/static/vendor/workbox/{name}?v={version}", headers=BR)
+        assert kept.status_code == 200 and kept.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert "ETag" not in kept.headers  # never revalidated: no validator to carry
+    # Another folder's hash is not a Workbox file's.
+    assert client.get(f"/static/js/room.js?v={version}").headers["Cache-Control"] == "no-cache"
     db.session.remove()
