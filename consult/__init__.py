@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from flask_login import current_user
 from sqlalchemy import event as sa_event
 
 from config import INSTANCE_DIR, configs
@@ -32,6 +33,14 @@ def _configure_sqlite(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing.get() else "BEGIN")
 
 
+def compress_response(response):
+    """Compress, except a signed-in facilitator's pages (BREACH): they hold the account's CSRF token beside text that
+    anybody typed, and over HTTPS the compressed size would tell that token to an eavesdropper who makes them vary."""
+    if response.mimetype == "text/html" and current_user.is_authenticated:
+        return response
+    return compress.after_request(response)
+
+
 def create_app(config_class: type | str | None = None) -> Flask:
     if config_class is None or isinstance(config_class, str):
         config_class = configs[config_class or os.environ.get("FLASK_CONFIG", "development")]
@@ -52,7 +61,9 @@ def create_app(config_class: type | str | None = None) -> Flask:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "zstd", "deflate"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 6)
+    app.config["COMPRESS_REGISTER"] = False  # compress_response below decides
     compress.init_app(app)
+    app.after_request(compress_response)
     assets.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -87,3 +87,14 @@ def test_the_workers_update_check_on_a_repeat_visit_costs_one_empty_answer(app, 
     # Another folder's hash is not a Workbox file's.
     assert client.get(f"/static/js/room.js?v={version}").headers["Cache-Control"] == "no-cache"
     db.session.remove()
+
+
+def test_a_facilitators_pages_are_never_compressed_breach(client, auth, facilitator):
+    assert client.get("/login", headers=BR).headers["Content-Encoding"] == "br"  # nobody signed in yet
+    auth.login(facilitator)
+    for path in ("/facilitate/", "/facilitate/new"):
+        response = client.get(path, headers=BR)
+        assert response.status_code == 200 and len(response.get_data()) > 1024  # big enough to be compressed
+        assert "Content-Encoding" not in response.headers, path
+    sheet = re.search(r'href="(/static/css/app\.css\?v=\w+)"', client.get("/facilitate/").get_data(as_text=True))
+    assert client.get(sheet.group(1), headers=BR).headers["Content-Encoding"] == "br"  # files still travel small
