@@ -154,7 +154,9 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
     out.para(
         f"{labels['participants']}: {attendance['participants']}", bold=True
     ).paragraph_format.keep_with_next = True
-    _keep_together(out.table(*attendance_rows(outcome)))  # a few rows: never a lone header at a page's foot
+    table = out.table(*attendance_rows(outcome))
+    if table is not None:  # nobody joined: no table
+        _keep_together(table)  # a few rows: never a lone header at a page's foot
     if attendance.get("folded"):
         out.para(labels["folded"] % {"count": FOLD_BELOW})
     if attendance["scribe_items"]:
