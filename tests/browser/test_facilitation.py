@@ -151,6 +151,7 @@ def test_the_facilitator_takes_a_workshop_from_problems_to_recommendations(serve
         # Space pauses the countdown from the board, and again resumes it; the control panel follows.
         board.keyboard.press("Space")
         control.locator('#timer[data-state="paused"]').wait_for()
+        board.locator('#timer[data-state="paused"]').wait_for()  # the board toggles from what it last heard
         board.keyboard.press("Space")
         control.locator('#timer[data-state="running"]').wait_for()
 
