@@ -15,62 +15,20 @@ clock from the navigation's start.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import socket
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.liveserver import start_server  # noqa: E402
+from tests.liveserver import LinkProxy, start_server  # noqa: E402
 
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 TARGETS = {"first visit": 100 * 1024, "repeat visit": 10 * 1024}
 USABLE_TARGET_S = 3.0
-
-
-class CountingProxy:
-    """Forwards the phone's connections to the server and counts the bytes that come back."""
-
-    def __init__(self, target_port: int):
-        self.target = ("127.0.0.1", target_port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.received = 0
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                phone, _addr = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            threading.Thread(target=self._pipe, args=(phone, server, False), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, phone, True), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket, counted: bool) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                if counted:
-                    with self.lock:
-                        self.received += len(data)
-                sink.sendall(data)
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def take(self) -> int:
-        """The bytes received since the last call."""
-        with self.lock:
-            count, self.received = self.received, 0
-        return count
 
 
 # The page's own clock (from the navigation's start) when the post form shows and the status says live: the bench's
@@ -122,7 +80,7 @@ def main() -> None:
     phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp))
-        proxy = CountingProxy(int(server.url.rsplit(":", 1)[1]))
+        proxy = LinkProxy(int(server.url.rsplit(":", 1)[1]))
         base = f"http://127.0.0.1:{proxy.port}"
         try:
             with sync_playwright() as playwright:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -224,3 +226,83 @@ def create_open_workshop(
     if state.status_code != 200 or state.json().get("status") != "open" or state.json().get("phase") != "problems":
         raise RuntimeError(f"{code} is not open: {state.status_code} {state.text[:200]}")
     return code
+
+
+class LinkProxy:
+    """Forwards bytes between the phone and the server on a port of its own.
+
+    hold(): nothing goes through any more, in either direction, but no socket is closed (a silent link).
+    cut(): every connection is closed and new ones are closed at once (no link at all).
+    release(): bytes flow again; what was sent during a hold goes through then, as TCP would deliver it.
+    take(): the bytes the server sent the phone since the last call (headers, bodies, socket frames).
+    """
+
+    def __init__(self, target_port: int):
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.refusing = False
+        self.sockets: list[socket.socket] = []
+        self.received = 0
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                phone, _addr = self.listener.accept()
+            except OSError:
+                return
+            if self.refusing:
+                phone.close()
+                continue
+            server = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [phone, server]
+            threading.Thread(target=self._pipe, args=(phone, server, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, phone, True), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, counted: bool) -> None:
+        try:
+            while True:
+                self.flowing.wait()
+                data = source.recv(65536)
+                if not data:
+                    break
+                self.flowing.wait()  # bytes read just as the hold began wait for the release too
+                if counted:
+                    with self.lock:
+                        self.received += len(data)
+                sink.sendall(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def take(self) -> int:
+        with self.lock:
+            count, self.received = self.received, 0
+        return count
+
+    def hold(self) -> None:
+        self.flowing.clear()
+
+    def release(self) -> None:
+        self.refusing = False
+        self.flowing.set()
+
+    def cut(self) -> None:
+        self.refusing = True
+        with self.lock:
+            for s in self.sockets:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+            self.sockets.clear()
+
+    def close(self) -> None:
+        self.release()
+        self.listener.close()
+        self.cut()

@@ -6,94 +6,21 @@ without closing either socket, as venue Wi-Fi does) or cut it (refuse and close,
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import re
-import socket
 import sqlite3
-import threading
 import time
 import uuid
 
 import pytest
 
 from tests.browser.conftest import shot
-from tests.liveserver import LiveServer, start_server
+from tests.liveserver import LinkProxy, LiveServer, start_server
 
 pytestmark = pytest.mark.browser
 
 # Short Engine.IO pings so that a dead link shows in seconds (production: 10 s + 10 s, see config.py).
 PING = {"SOCKETIO_PING_INTERVAL": "2", "SOCKETIO_PING_TIMEOUT": "2"}
-
-
-class LinkProxy:
-    """Forwards bytes between the phone and the server on a port of its own.
-
-    hold(): nothing goes through any more, in either direction, but no socket is closed (a silent link).
-    cut(): every connection is closed and new ones are closed at once (no link at all).
-    release(): bytes flow again; what was sent during a hold goes through then, as TCP would deliver it.
-    """
-
-    def __init__(self, target_port: int):
-        self.target = ("127.0.0.1", target_port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.flowing = threading.Event()
-        self.flowing.set()
-        self.refusing = False
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                phone, _addr = self.listener.accept()
-            except OSError:
-                return
-            if self.refusing:
-                phone.close()
-                continue
-            server = socket.create_connection(self.target)
-            with self.lock:
-                self.sockets += [phone, server]
-            threading.Thread(target=self._pipe, args=(phone, server), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, phone), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while True:
-                self.flowing.wait()
-                data = source.recv(65536)
-                if not data:
-                    break
-                self.flowing.wait()  # bytes read just as the hold began wait for the release too
-                sink.sendall(data)
-        except OSError:
-            pass
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def hold(self) -> None:
-        self.flowing.clear()
-
-    def release(self) -> None:
-        self.refusing = False
-        self.flowing.set()
-
-    def cut(self) -> None:
-        self.refusing = True
-        with self.lock:
-            for s in self.sockets:
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-            self.sockets.clear()
-
-    def close(self) -> None:
-        self.release()
-        self.listener.close()
-        self.cut()
 
 
 @pytest.fixture(scope="module")
