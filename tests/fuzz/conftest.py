@@ -23,7 +23,7 @@ from consult.models import Item, Participant, Recommendation, Workshop
 from consult.services import unit_of_work
 from consult.services.errors import CODES
 from consult.services.items import post_item
-from tests.conftest import build_app, make_facilitator, make_participant, make_workshop
+from tests.conftest import make_facilitator, make_participant, make_workshop, running_app
 
 ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "fuzz.txt"
 COLUMNS = ("inputs", "refusals", "5xx", "tracebacks")
@@ -123,15 +123,7 @@ def error_log():
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory, error_log):
     """One app per fuzz module (the socketio extension serves the last app built); 5xx answered as in production."""
-    uri = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite'}"
-    app = build_app(uri, PROPAGATE_EXCEPTIONS=False)
-    with app.app_context():
-        db.create_all()
-    ctx = app.app_context()
-    ctx.push()
-    yield app
-    db.session.remove()
-    ctx.pop()
+    yield from running_app(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite'}", PROPAGATE_EXCEPTIONS=False)
 
 
 class World:
