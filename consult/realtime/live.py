@@ -45,6 +45,7 @@ from consult.services.moderation import (
 from consult.services.participants import choose_group, find_group, participant_by_token
 from consult.services.phases import control_timer, set_phase
 from consult.services.recommendations import delete_recommendation, reorder_recommendations, save_recommendation
+from consult.services.suggestions import suggest_merges
 from consult.services.text import ID_MAX
 from consult.services.votes import budget, cast_vote, dots_used, my_votes, withdraw_vote
 from consult.services.workshops import find_workshop
@@ -306,6 +307,13 @@ class LiveNamespace(Namespace):
     def on_unmerge_item(self, data, *, workshop, participant, user):
         item = unmerge_item(workshop, Actor(user, participant), data.get("item_id"))
         return {"ok": True, "seq": workshop.last_seq, "item": item_payload(item)}
+
+    @live_event
+    def on_suggest_merges(self, data, *, workshop, participant, user):
+        """Pairs that may say the same thing, best first; advice only, nothing changes."""
+        actor = Actor(user, participant)
+        pairs = suggest_merges(workshop, actor, theme_id=data.get("theme_id"), group_id=data.get("group_id"))
+        return {"ok": True, "pairs": [p.as_dict() for p in pairs]}
 
     @live_event
     def on_set_decision(self, data, *, workshop, participant, user):

@@ -87,6 +87,9 @@ class Pair:
     merge_id: int
     score: float
 
+    def as_dict(self) -> dict[str, int | float]:
+        return {"keep_id": self.keep_id, "merge_id": self.merge_id, "score": self.score}
+
 
 def _strip_marks(text: str) -> str:
     """Accents off Latin letters; Arabic diacritics off (hamza forms are folded before)."""
