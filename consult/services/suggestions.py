@@ -260,13 +260,11 @@ def _scope(workshop: Workshop, theme_id: object, group_id: object) -> tuple[Them
     theme = None
     if theme_id is not None:
         number = as_id(theme_id)
-        if number is None:
-            raise invalid(_l("Choose a theme."), "theme_id")
-        theme = get_by_id(Theme, number)
+        theme = get_by_id(Theme, number) if number is not None else None
         if theme is None or theme.workshop_id != workshop.id:
-            raise not_found(_l("This theme does not exist in this workshop."))
+            raise not_found(_l("This axis does not exist in this workshop."))
         if group is not None and group.theme_id != theme.id:
-            raise invalid(_l("This group is not in this theme."), "group_id")
+            raise invalid(_l("This group is not in this axis."), "group_id")
     return theme, group
 
 

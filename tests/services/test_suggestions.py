@@ -163,6 +163,7 @@ def test_a_theme_gathers_its_tables(workshop, facilitator):
     with pytest.raises(ServiceError) as caught:
         suggest_merges(workshop, actor, theme_id=workshop.groups[1].theme_id, group_id=first.id)
     assert caught.value.code == "invalid"
+    assert refused(workshop, actor, theme_id="x") == "not_found"
 
 
 def refused(workshop, actor, **scope):
