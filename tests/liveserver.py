@@ -235,6 +235,7 @@ class LinkProxy:
     cut(): every connection is closed and new ones are closed at once (no link at all).
     release(): bytes flow again; what was sent during a hold goes through then, as TCP would deliver it.
     take(): the bytes the server sent the phone since the last call (headers, bodies, socket frames).
+    refuse_websockets: answer a WebSocket upgrade with 403 and close, as some proxies and captive portals do.
     """
 
     def __init__(self, target_port: int):
@@ -244,6 +245,7 @@ class LinkProxy:
         self.flowing = threading.Event()
         self.flowing.set()
         self.refusing = False
+        self.refuse_websockets = False
         self.sockets: list[socket.socket] = []
         self.received = 0
         self.lock = threading.Lock()
@@ -272,6 +274,9 @@ class LinkProxy:
                 if not data:
                     break
                 self.flowing.wait()  # bytes read just as the hold began wait for the release too
+                if not counted and self.refuse_websockets and b"upgrade: websocket" in data.lower():
+                    source.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    break
                 if counted:
                     with self.lock:
                         self.received += len(data)

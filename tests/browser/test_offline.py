@@ -148,3 +148,27 @@ def test_a_reload_in_a_dead_hall_shows_the_room_and_its_waiting_post(server, pro
     page.wait_for_timeout(1_000)
     assert stored(server, text) == 1
     assert page.locator("article.item", has_text=text).count() == 1
+
+
+def test_the_phone_connects_over_a_websocket_and_falls_back_to_polling_when_the_upgrade_is_refused(
+    server, proxy, phone
+):
+    """WebSocket first spares a 3G phone the polling handshake; a proxy that refuses WebSockets must not strand it."""
+    direct = phone()
+    sockets = []
+    direct.on("websocket", lambda ws: sockets.append(ws.url))
+    polls = []
+    direct.on("request", lambda r: polls.append(r.url) if "transport=polling" in r.url else None)
+    join(direct, server, "Direct")
+    assert any("transport=websocket" in url for url in sockets)
+    assert polls == []
+
+    proxy.refuse_websockets = True
+    blocked = phone()
+    polled = []
+    blocked.on("request", lambda r: polled.append(r.url) if "transport=polling" in r.url else None)
+    join(blocked, through(server, proxy), "Behind a proxy")
+    assert polled, "the phone never tried long-polling"
+    blocked.fill("#post-form textarea", "Posted over long-polling")
+    blocked.locator("#post-form button[type=submit]").click()
+    direct.locator("article.item", has_text="Posted over long-polling").wait_for()
