@@ -53,7 +53,8 @@ class Item(db.Model):
     # Set when a facilitator types an item for somebody without a phone (scribe mode).
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(10), default="visible")
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    # Indexed: every item payload reads the items merged into it.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     # A merge re-points the solutions of a merged problem to the kept one; undoing it needs where they were.
     parent_before_merge_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     hidden_reason: Mapped[str | None] = mapped_column(String(200))

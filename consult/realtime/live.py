@@ -14,7 +14,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from consult import throttle
 from consult.extensions import db
-from consult.models import Participant, User, Workshop, WorkshopEvent
+from consult.models import User, Workshop, WorkshopEvent
 from consult.payloads import (
     group_payload,
     item_payload,
@@ -42,7 +42,7 @@ from consult.services.moderation import (
     set_rapporteur,
     unmerge_item,
 )
-from consult.services.participants import choose_group, find_group, participant_by_token
+from consult.services.participants import choose_group, find_group, load_participant, participant_by_token
 from consult.services.phases import control_timer, set_phase
 from consult.services.recommendations import delete_recommendation, reorder_recommendations, save_recommendation
 from consult.services.suggestions import suggest_merges
@@ -117,8 +117,9 @@ def live_event(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str
         try:
             throttle.socket_call(handler.__name__, request.sid, conn)  # before any database work: refusals are cheap
             with unit_of_work():
+                # A phone's participant comes with its workshop and group in one statement (posts need all three).
+                participant = load_participant(conn.participant_id) if conn.participant_id else None
                 workshop = db.session.get(Workshop, conn.workshop_id)
-                participant = db.session.get(Participant, conn.participant_id) if conn.participant_id else None
                 user = db.session.get(User, conn.user_id) if conn.user_id else None
                 # A purged participant's id may come back on SQLite for a newcomer elsewhere: the row must still match.
                 stale = conn.participant_id and (participant is None or participant.workshop_id != conn.workshop_id)
@@ -204,7 +205,7 @@ class LiveNamespace(Namespace):
     def on_post(self, data, *, workshop, participant, user):
         if participant is None:
             raise forbidden(_("Facilitators post through scribe mode."))
-        item, _created = post_item(
+        item, created = post_item(
             workshop,
             participant,
             group_id=data.get("group_id"),
@@ -214,7 +215,8 @@ class LiveNamespace(Namespace):
             parent_id=data.get("parent_id"),
         )
         # A pending item has no public event yet: the ack then carries the stream's current seq.
-        return {"ok": True, "item": item_payload(item), "seq": item.seq or workshop.last_seq}
+        # A new item has no votes yet: no need to count them again for the ack.
+        return {"ok": True, "item": item_payload(item, {} if created else None), "seq": item.seq or workshop.last_seq}
 
     @live_event
     def on_sync(self, data, *, workshop, participant, user):

@@ -32,6 +32,9 @@ def lock_workshop(workshop: Workshop) -> Workshop:
     read before the lock (the phase, the status, the settings) could be a committed change behind, so every column is
     loaded again: the workshop object is the locked, current row for the rest of the transaction.
     """
+    if writing.get() and db.engine.dialect.name == "sqlite":
+        # BEGIN IMMEDIATE took the database lock before this transaction read a row: what it read is current.
+        return workshop
     # Fetched, not only selected: populate_existing applies as rows are loaded.
     return db.session.scalars(
         select(Workshop).where(Workshop.id == workshop.id).with_for_update().execution_options(populate_existing=True)

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.extensions import db
 from consult.models import Group, Item, Participant, Workshop
@@ -138,7 +140,7 @@ def _parent(workshop: Workshop, group: Group, kind: str, parent_id: object) -> I
         raise invalid(_l("Only a solution can answer a problem."), "parent_id")
     if not isinstance(parent_id, int) or isinstance(parent_id, bool):
         raise invalid(_l("Choose a problem of your group."), "parent_id")
-    parent = get_by_id(Item, parent_id)
+    parent = get_by_id(Item, parent_id, lazyload("*"))  # its columns only: not its eagerly loaded collections
     if parent is None or parent.workshop_id != workshop.id or parent.status != "visible":
         raise not_found(_l("This problem does not exist in this workshop."))
     if parent.group_id != group.id or parent.kind != "problem":
@@ -173,7 +175,8 @@ def _add_pending(
     item.seq = 0  # no public event yet; approval gives it one
     db.session.add(item)
     db.session.flush()
-    record_event(workshop, "item.pending", {"item": item_payload(item)}, participant=participant, stream="staff")
+    _known_empty(item)
+    record_event(workshop, "item.pending", {"item": item_payload(item, {})}, participant=participant, stream="staff")
     return item
 
 
@@ -226,8 +229,15 @@ def _add(
     item.seq = allocate_seq(workshop)
     db.session.add(item)
     db.session.flush()
-    record_event(workshop, "item.created", {"item": item_payload(item)}, seq=item.seq, **actor.event_actor)
+    _known_empty(item)
+    record_event(workshop, "item.created", {"item": item_payload(item, {})}, seq=item.seq, **actor.event_actor)
     return item
+
+
+def _known_empty(item: Item) -> None:
+    """A new item has no merged items, revisions or recommendations: say so rather than ask the database each time."""
+    for collection in ("merged_items", "revisions", "recommendations"):
+        set_committed_value(item, collection, [])
 
 
 def group_items(workshop: Workshop, group_id: int | None = None) -> list[Item]:

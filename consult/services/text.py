@@ -75,9 +75,9 @@ def as_id(value: object) -> int | None:
     return value
 
 
-def get_by_id(model: type, value: int) -> object | None:
+def get_by_id(model: type, value: int, *options: object) -> object | None:
     """db.session.get that answers None for ids no column can hold."""
-    return db.session.get(model, value) if 0 < value <= ID_MAX else None
+    return db.session.get(model, value, options=options or None) if 0 < value <= ID_MAX else None
 
 
 def id_list(value: object, *, max_items: int) -> list[int] | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from consult.extensions import db
 from consult.models import Item, Participant, Vote, Workshop
@@ -53,7 +54,7 @@ def _result(workshop: Workshop, participant: Participant, item_id: int) -> dict[
 def _votable_item(workshop: Workshop, item_id: object) -> Item:
     if not isinstance(item_id, int) or isinstance(item_id, bool):
         raise invalid(_l("Choose an item to vote on."), "item_id")
-    item = get_by_id(Item, item_id)
+    item = get_by_id(Item, item_id, lazyload("*"))  # its columns only: not its eagerly loaded collections
     if item is None or item.workshop_id != workshop.id or item.status != "visible":
         raise not_found(_l("This item does not exist in this workshop."))
     return item

@@ -1,0 +1,68 @@
+"""How many SQL statements the live core runs per post, per join_group reply and per vote, on SQLite and PostgreSQL.
+
+A post is the hottest path of a workshop: its handler, the item.created payload, the ack and the broadcast run once
+per post. Lazy loads of a new item's empty collections once made it 15 statements; the budget is 8.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from consult.extensions import db
+from consult.services import unit_of_work
+from tests.realtime.test_live import NS, events, post
+
+POST_BUDGET = 8
+
+
+@contextmanager
+def counted():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_post_runs_at_most_eight_statements(live):
+    workshop, board, (alice, a), (bob, b) = live
+    assert post(a, alice.group_id, client_id="warm")["ok"]  # the first post of a connection warms nothing up
+    for c in (board, a, b):
+        c.get_received(NS)
+    group_id = alice.group_id
+    with counted() as statements:
+        ack = post(a, group_id, client_id="counted", text="مشكل في الطريق")
+    assert ack["ok"] and ack["item"]["votes"] == 0 and ack["item"]["merged_ids"] == []
+    [ev] = events(b)
+    assert ev["data"]["item"] == ack["item"]
+    assert len(statements) <= POST_BUDGET, "\n".join(statements)
+
+
+def test_a_solution_answering_a_problem_stays_within_the_budget(live):
+    workshop, board, (alice, a), (bob, b) = live
+    group_id = alice.group_id
+    problem = post(a, group_id, client_id="p")["item"]
+    with counted() as statements:
+        ack = post(a, group_id, client_id="s", kind="solution", text="حل", parent_id=problem["id"])
+    assert ack["ok"] and ack["item"]["parent_id"] == problem["id"]
+    assert len(statements) <= POST_BUDGET, "\n".join(statements)
+
+
+def test_a_vote_runs_a_bounded_number_of_statements(live):
+    workshop, board, (alice, a), (bob, b) = live
+    item = post(a, alice.group_id, client_id="v")["item"]
+    with unit_of_work():
+        workshop.phase = "prioritization"  # directly, as the factories do: no event to count
+    b.get_received(NS)
+    with counted() as statements:
+        ack = b.emit("vote", {"item_id": item["id"], "client_id": "vote1"}, namespace=NS, callback=True)
+    assert ack["ok"]
+    # The dot, the budget, the item's and the room's totals, the event, and the phone's own dots left.
+    assert len(statements) <= 12, "\n".join(statements)
