@@ -194,11 +194,12 @@ class LiveNamespace(Namespace):
             else find_group(workshop, data.get("group_id"))
         )
         seq = workshop.last_seq
+        votes = vote_counts(workshop)  # once for all the items, not once per item
         return {
             "ok": True,
             "seq": seq,
             "group_id": group.id,
-            "items": [item_payload(i, vote_counts(workshop)) for i in group_items(workshop, group.id)],
+            "items": [item_payload(i, votes) for i in group_items(workshop, group.id)],
         }
 
     @live_event

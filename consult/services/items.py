@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.extensions import db
@@ -241,8 +241,16 @@ def _known_empty(item: Item) -> None:
 
 
 def group_items(workshop: Workshop, group_id: int | None = None) -> list[Item]:
-    """Visible items of a workshop (or of one group), oldest first."""
-    query = select(Item).where(Item.workshop_id == workshop.id, Item.status == "visible")
+    """Visible items of a workshop (or of one group), oldest first, with their authors (every payload shows them)."""
+    query = (
+        select(Item)
+        .where(Item.workshop_id == workshop.id, Item.status == "visible")
+        .options(
+            # A self-referential eager load stops at the first level unless asked: one query for all, not one per item.
+            joinedload(Item.author),
+            selectinload(Item.merged_items),
+        )
+    )
     if group_id is not None:
         query = query.where(Item.group_id == group_id)
     return list(db.session.scalars(query.order_by(Item.id)))

@@ -12,7 +12,8 @@ from sqlalchemy import event
 
 from consult.extensions import db
 from consult.services import unit_of_work
-from tests.realtime.test_live import NS, events, post
+from tests.conftest import make_participant
+from tests.realtime.test_live import NS, connect, events, post
 
 POST_BUDGET = 8
 
@@ -53,6 +54,28 @@ def test_a_solution_answering_a_problem_stays_within_the_budget(live):
         ack = post(a, group_id, client_id="s", kind="solution", text="حل", parent_id=problem["id"])
     assert ack["ok"] and ack["item"]["parent_id"] == problem["id"]
     assert len(statements) <= POST_BUDGET, "\n".join(statements)
+
+
+def test_join_group_reply_does_not_grow_with_the_items(app, live):
+    workshop, board, (alice, a), (bob, b) = live
+    for n in range(3):
+        assert post(a, alice.group_id, client_id=f"few{n}", text=f"بند {n}")["ok"]
+    group_id = alice.group_id
+    _, token = make_participant(workshop, None)
+    phone = connect(app, token=token)
+    with counted() as few:
+        reply = phone.emit("join_group", {"group_id": group_id}, namespace=NS, callback=True)
+    assert reply["ok"] and len(reply["items"]) == 3
+    for n in range(12):
+        assert post(a, alice.group_id, client_id=f"many{n}", text=f"بند آخر {n}")["ok"]
+    _, token = make_participant(workshop, None)
+    other = connect(app, token=token)
+    with counted() as many:
+        reply = other.emit("join_group", {"group_id": group_id}, namespace=NS, callback=True)
+    assert reply["ok"] and len(reply["items"]) == 15
+    assert len(many) == len(few), "\n".join(many)
+    # Taking the seat (the group, the new count, the event) and then the items: votes, rows, three collections.
+    assert len(many) <= 12, "\n".join(many)
 
 
 def test_a_vote_runs_a_bounded_number_of_statements(live):
