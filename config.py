@@ -39,6 +39,10 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     # Requests and socket messages above this size are refused before any handler runs.
     MAX_CONTENT_LENGTH = 256 * 1024
+    # A process's public repository takes PDFs and images up to this size (the upload form alone lifts the limit).
+    DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    # Where uploaded documents are kept; empty: the instance folder's uploads/.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # a workshop lasts a day; a form left open must still post

@@ -4,10 +4,16 @@ from consult.models.commune import Commune, User
 from consult.models.event import WorkshopEvent
 from consult.models.item import Item, ItemRevision, Vote
 from consult.models.participant import Participant
+from consult.models.process import Adoption, Document, FollowUpUpdate, Process, Step
 from consult.models.recommendation import Recommendation
 from consult.models.workshop import Group, Theme, Workshop
 
 __all__ = [
+    "Adoption",
+    "Document",
+    "FollowUpUpdate",
+    "Process",
+    "Step",
     "Commune",
     "Group",
     "Item",

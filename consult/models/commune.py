@@ -26,6 +26,8 @@ class Commune(db.Model):
     name_fr: Mapped[str] = mapped_column(String(200))
     province: Mapped[str | None] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(200))
+    # The commune's part of its public pages' addresses (/p/<slug>), set with its first process.
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True)
     # How long after a workshop closes its participants' personal data is kept (`flask purge --expired`).
     retention_days: Mapped[int] = mapped_column(default=365, server_default="365")
 

@@ -71,6 +71,9 @@ class Workshop(db.Model):
     # Set by the purge of personal data, with the attendance figures the report keeps showing (see services/privacy.py).
     purged_at: Mapped[datetime | None]
     attendance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The consultation process it is a step of, and when its outcome went on the process's public page.
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="SET NULL"), index=True)
+    published_at: Mapped[datetime | None]
 
     commune: Mapped[Commune] = relationship()
     themes: Mapped[list[Theme]] = relationship(
