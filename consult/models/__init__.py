@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
 from consult.models.commune import Commune, User
+from consult.models.consultation import Comment, Support
 from consult.models.event import WorkshopEvent
 from consult.models.item import Item, ItemRevision, Vote
 from consult.models.participant import Participant
@@ -10,10 +11,12 @@ from consult.models.workshop import Group, Theme, Workshop
 
 __all__ = [
     "Adoption",
+    "Comment",
     "Document",
     "FollowUpUpdate",
     "Process",
     "Step",
+    "Support",
     "Commune",
     "Group",
     "Item",

@@ -102,6 +102,9 @@ class Step(db.Model):
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(10), default="planned")
+    # A consultation on the draft takes comments from opens_at until closes_at (set by the dates or by hand).
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
 
     process: Mapped[Process] = relationship(back_populates="steps")
 
