@@ -236,6 +236,9 @@ def withdraw_workshop(workshop: Workshop, user: User) -> None:
 def _adoptable(recommendation: Recommendation, user: User) -> Workshop:
     workshop = db.session.get(Workshop, recommendation.workshop_id)
     check_editor(workshop.commune_id, user)
+    # Two decisions at once on one recommendation: the second waits, then sees the first's row (one adoption each).
+    workshop = lock_workshop(workshop)
+    db.session.expire(recommendation, ["adoption"])
     if workshop.process_id is None or workshop.published_at is None:
         raise invalid(_l("Publish the workshop's outcome before recording what became of it."))
     return workshop
