@@ -1,0 +1,388 @@
+"""What the public sees of a consultation process: one read model for its pages, its open data and its feed.
+
+Only a published process (Process.published_at) and only its published workshops; of those, only what the public
+report shows: visible and merged items, never a name, never a pending, hidden or rejected item (not even its text),
+attendance folded as in the public report. Everything is read in a fixed number of queries whatever the number of
+recommendations and contributions (the bench has 500 and 5,000).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from consult.extensions import db
+from consult.i18n import LANGUAGES
+from consult.models import Commune, Document, FollowUpUpdate, Group, Item, Process, Recommendation, Theme, Workshop
+from consult.models.recommendation import recommendation_items
+from consult.payloads import iso
+from consult.reports.outcome import _attendance
+from consult.services.errors import not_found
+from consult.services.events import PUBLIC_STATUSES
+from consult.services.processes import find_process, follow_state
+
+# Where a recommendation can stand, in the order the progress summary shows them.
+PUBLIC_STATES = ("proposed", "planned", "in_progress", "done", "abandoned", "not_adopted")
+REPORT_FORMATS = ("pdf", "csv", "json")
+
+
+def site_url() -> str:
+    """The address readers use: PUBLIC_URL behind a proxy, else the one this request came to."""
+    base = current_app.config.get("PUBLIC_URL")
+    if not base and has_request_context():
+        base = request.host_url
+    return (base or "").rstrip("/")
+
+
+def process_path(process: Process) -> str:
+    return f"/p/{quote(process.commune.slug or '')}/{quote(process.slug)}"
+
+
+def process_url(process: Process) -> str:
+    """The public page's absolute address (what a QR code or a shared link points at)."""
+    return site_url() + process_path(process)
+
+
+def published_process(commune_slug: str, slug: str) -> Process:
+    """A process by its public address, only once its page is online; otherwise it does not exist."""
+    process = find_process(commune_slug, slug)
+    if process.published_at is None:
+        raise not_found()
+    return process
+
+
+def published_processes(commune_slug: str) -> tuple[Commune, list[Process]]:
+    commune = db.session.scalar(select(Commune).where(Commune.slug == commune_slug))
+    if commune is None:
+        raise not_found()
+    processes = db.session.scalars(
+        select(Process)
+        .where(Process.commune_id == commune.id, Process.published_at.is_not(None))
+        .order_by(Process.published_at.desc(), Process.id.desc())
+    ).all()
+    return commune, list(processes)
+
+
+def published_workshops(process: Process) -> list[Workshop]:
+    """In the process's order; an undated workshop last on every database (NULLs sort apart in SQLite and PostgreSQL)."""
+    found = db.session.scalars(
+        select(Workshop).where(Workshop.process_id == process.id, Workshop.published_at.is_not(None))
+    ).all()
+    return sorted(found, key=lambda w: (w.date is None, w.date or date.min, w.id))
+
+
+def _day(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def item_decision(status: str, numbers: list[int], decision: str | None) -> str | None:
+    """The reasoned response a contribution got, in the public report's order of precedence."""
+    if status == "merged":
+        return "merged"
+    if numbers:
+        return "retained"
+    return decision
+
+
+def _recommendations(workshops: list[Workshop]) -> list[Recommendation]:
+    """Numbered over the process: workshop after workshop, each in axis order then its own order."""
+    order = {w.id: i for i, w in enumerate(workshops)}
+    recs = db.session.scalars(
+        select(Recommendation)
+        .join(Theme, Theme.id == Recommendation.theme_id)
+        .where(Recommendation.workshop_id.in_(order))
+        .options(selectinload(Recommendation.updates), selectinload(Recommendation.adoption))
+        .order_by(Theme.position, Recommendation.position, Recommendation.id)
+    ).all()
+    return sorted(recs, key=lambda r: order[r.workshop_id])  # stable: keeps the axis order within a workshop
+
+
+def _update(update: FollowUpUpdate, documents: dict[int, dict]) -> dict[str, Any]:
+    return {
+        "date": _day(update.created_at),
+        "at": iso(update.created_at),
+        "status": update.status,
+        "progress": update.progress,
+        "service": update.service,
+        "note": update.note,
+        "link": update.link,
+        "document": documents.get(update.document_id) if update.document_id else None,
+    }
+
+
+def _document(document: Document, base: str) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "title": document.title,
+        "date": document.dated.isoformat(),
+        "content_type": document.content_type,
+        "size": document.size,
+        "url": f"{base}/documents/{document.id}",
+    }
+
+
+def public_process(process: Process, lang: str = "ar", *, contributions: bool = True) -> dict[str, Any]:
+    """The process as the public may see it (documented in docs/OPEN_DATA.md); contributions=False leaves their list
+    out (the HTML page links to them), and counts them still."""
+    if process.published_at is None:
+        raise not_found()
+    lang = lang if lang in LANGUAGES else "ar"
+    base = process_url(process)
+    workshops = published_workshops(process)
+    workshop_ids = [w.id for w in workshops]
+    codes = {w.id: w.code for w in workshops}
+    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.workshop_id.in_(workshop_ids)))}
+    axis_names = {tid: t.name_in(lang) for tid, t in themes.items()}
+    group_axes = dict(
+        db.session.execute(select(Group.id, Group.theme_id).where(Group.workshop_id.in_(workshop_ids))).all()
+    )
+    documents = {d.id: _document(d, base) for d in process.documents}
+
+    recs = _recommendations(workshops)
+    numbers = {r.id: n for n, r in enumerate(recs, start=1)}
+    rows = db.session.execute(
+        select(
+            Item.id,
+            Item.workshop_id,
+            Item.group_id,
+            Item.kind,
+            Item.parent_id,
+            Item.text,
+            Item.status,
+            Item.merged_into_id,
+            Item.decision,
+            Item.decision_reason,
+            Item.created_at,
+        )
+        .where(Item.workshop_id.in_(workshop_ids), Item.status.in_(PUBLIC_STATUSES))
+        .order_by(Item.workshop_id, Item.id)
+    ).all()
+    public_ids = {row.id for row in rows}
+    links: dict[int, list[int]] = {}
+    sources: dict[int, list[int]] = {}
+    if numbers:
+        for rec_id, item_id in db.session.execute(
+            select(recommendation_items.c.recommendation_id, recommendation_items.c.item_id).where(
+                recommendation_items.c.recommendation_id.in_(numbers)
+            )
+        ):
+            if item_id in public_ids:  # a hidden item in a recommendation stays unknown
+                links.setdefault(item_id, []).append(numbers[rec_id])
+                sources.setdefault(rec_id, []).append(item_id)
+
+    items = []
+    for row in rows:
+        recs_of = sorted(links.get(row.id, ()))
+        decision = item_decision(row.status, recs_of, row.decision)
+        items.append(
+            {
+                "id": row.id,
+                "text": row.text,
+                "kind": row.kind,
+                "axis": axis_names.get(group_axes.get(row.group_id)),
+                "workshop": codes[row.workshop_id],
+                "parent_id": row.parent_id if row.parent_id in public_ids else None,
+                "decision": decision,
+                "reason": row.decision_reason if decision == "not_retained" else None,
+                "merged_into": row.merged_into_id if decision == "merged" else None,
+                "recommendation": recs_of[0] if recs_of else None,
+                "recommendations": recs_of,
+            }
+        )
+
+    recommendations = []
+    for rec in recs:
+        state = follow_state(rec)
+        adoption = rec.adoption
+        recommendations.append(
+            {
+                "id": rec.id,
+                "number": numbers[rec.id],
+                "title": rec.title,
+                "body": rec.body,
+                "axis": axis_names.get(rec.theme_id),
+                "workshop": codes[rec.workshop_id],
+                "priority": rec.priority,
+                "horizon": rec.horizon,
+                "deadline": _day(rec.deadline),
+                "indicator": rec.indicator,
+                "status": state["status"],
+                "progress": state["progress"],
+                "service": state["service"],
+                "updated_at": iso(state["updated_at"]),
+                "decision": {
+                    "decision": adoption.decision,
+                    "amended_text": adoption.amended_text,
+                    "reason": adoption.reason,
+                    "session": adoption.session_name,
+                    "session_date": _day(adoption.session_date),
+                }
+                if adoption
+                else None,
+                "updates": [_update(u, documents) for u in rec.updates],
+                "contributions": sorted(sources.get(rec.id, [])),
+                "url": f"{base}/recommendations/{rec.id}",
+            }
+        )
+
+    published_reports = []
+    workshop_rows = []
+    for w in workshops:
+        attendance = _attendance(w, [], True)
+        report = {fmt: f"{base}/workshops/{quote(w.code)}/report.{fmt}" for fmt in REPORT_FORMATS}
+        workshop_rows.append(
+            {
+                "code": w.code,
+                "title": w.title,
+                "date": _day(w.date),
+                "venue": w.venue,
+                "published_at": iso(w.published_at),
+                "attendance": {
+                    key: attendance[key] for key in ("participants", "by_category_gender", "by_age", "folded")
+                },
+                "contributions": sum(1 for i in items if i["workshop"] == w.code),
+                "recommendations": sum(1 for r in recommendations if r["workshop"] == w.code),
+                "report": report,
+                "url": f"{base}/workshops/{quote(w.code)}",
+            }
+        )
+        published_reports.append(
+            {
+                "id": None,
+                "kind": "workshop_report",
+                "title": w.title,
+                "date": _day(w.published_at),
+                "content_type": "application/pdf",
+                "size": None,
+                "url": report["pdf"],
+                "workshop": w.code,
+            }
+        )
+
+    with force_locale(lang):
+        steps = [
+            {
+                "kind": s.kind,
+                "title": s.display_title,
+                "starts_on": _day(s.starts_on),
+                "ends_on": _day(s.ends_on),
+                "status": s.status,
+            }
+            for s in process.steps
+        ]
+        kind_label = process.kind_label
+    counts = Counter(r["status"] for r in recommendations)
+    adopted = [r for r in recommendations if r["decision"] and r["decision"]["decision"] != "not_adopted"]
+    followed = [r["progress"] or 0 for r in adopted if r["status"] != "abandoned"]
+    commune = process.commune
+    data: dict[str, Any] = {
+        "format": "tashawur.process",
+        "version": 1,
+        "language": lang,
+        "process": {
+            "title": process.title,
+            "kind": process.kind,
+            "kind_label": kind_label,
+            "description": process.description,
+            "commune": {"name_ar": commune.name_ar, "name_fr": commune.name_fr, "slug": commune.slug},
+            "published_at": iso(process.published_at),
+            "url": base,
+        },
+        "steps": steps,
+        "workshops": workshop_rows,
+        "recommendations": recommendations,
+        "summary": {
+            "recommendations": len(recommendations),
+            "adopted": len(adopted),
+            "contributions": len(items),
+            "by_status": {state: counts.get(state, 0) for state in PUBLIC_STATES},
+            "progress": round(sum(followed) / len(followed)) if followed else None,
+        },
+        "documents": sorted(
+            [*documents.values(), *published_reports], key=lambda d: (d["date"] or "", d["title"]), reverse=True
+        ),
+    }
+    if contributions:
+        data["contributions"] = items
+    return data
+
+
+def public_recommendation(process: Process, rec_id: int, lang: str = "ar") -> dict[str, Any]:
+    """One recommendation of the public page, with the contributions it came from and the process around it."""
+    data = public_process(process, lang)
+    rec = next((r for r in data["recommendations"] if r["id"] == rec_id), None)
+    if rec is None:
+        raise not_found()
+    by_id = {c["id"]: c for c in data["contributions"]}
+    return {
+        "process": data["process"],
+        "recommendation": rec,
+        "contributions": [by_id[i] for i in rec["contributions"] if i in by_id],
+    }
+
+
+def feed_entries(process: Process, lang: str = "ar") -> list[dict[str, Any]]:
+    """Publications and follow-up updates, newest first: what the Atom feed carries."""
+    data = public_process(process, lang, contributions=False)
+    entries = [
+        {
+            "id": f"{data['process']['url']}#workshop-{w['code']}",
+            "kind": "publication",
+            "updated": w["published_at"],
+            "title": w["title"],
+            "summary": None,
+            "url": w["url"],
+        }
+        for w in data["workshops"]
+    ]
+    for rec in data["recommendations"]:
+        for n, update in enumerate(rec["updates"]):
+            entries.append(
+                {
+                    "id": f"{rec['url']}#update-{n + 1}",
+                    "kind": "update",
+                    "updated": update["at"],
+                    "title": f"{rec['number']}. {rec['title']}",
+                    "status": update["status"],
+                    "progress": update["progress"],
+                    "summary": update["note"],
+                    "url": rec["url"],
+                }
+            )
+    for doc in data["documents"]:
+        if doc["id"] is not None:
+            entries.append(
+                {
+                    "id": doc["url"],
+                    "kind": "document",
+                    "updated": f"{doc['date']}T00:00:00Z",
+                    "title": doc["title"],
+                    "summary": None,
+                    "url": doc["url"],
+                }
+            )
+    return sorted(entries, key=lambda e: e["updated"] or "", reverse=True)
+
+
+def public_document(process: Process, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or document.process_id != process.id or process.published_at is None:
+        raise not_found()
+    return document
+
+
+def public_workshop(process: Process, code: str) -> Workshop:
+    workshop = next((w for w in published_workshops(process) if w.code == code.upper()), None)
+    if workshop is None or process.published_at is None:
+        raise not_found()
+    return workshop
