@@ -82,6 +82,13 @@ class Config:
     RATELIMIT_SOCKET_STATE = env_limit("RATELIMIT_SOCKET_STATE", "10 per minute")
     # `sync` pages through missed events (1000 a page): a reconnecting phone needs a few in a row.
     RATELIMIT_SOCKET_SYNC = env_limit("RATELIMIT_SOCKET_SYNC", "30 per minute")
+    # The consultation on the draft, per browser: reading a 50-recommendation draft and supporting most of it fits;
+    # per address: a commune office's public terminal or a cybercafé serves many people.
+    RATELIMIT_CONSULT_SUPPORT_BROWSER = env_limit("RATELIMIT_CONSULT_SUPPORT_BROWSER", "60 per minute; 300 per day")
+    RATELIMIT_CONSULT_SUPPORT_ADDRESS = env_limit("RATELIMIT_CONSULT_SUPPORT_ADDRESS", "300 per minute; 3000 per day")
+    # A comment takes a minute to write: 5 a minute from one browser is already a lot, 30 a day a flood.
+    RATELIMIT_CONSULT_COMMENT_BROWSER = env_limit("RATELIMIT_CONSULT_COMMENT_BROWSER", "5 per minute; 30 per day")
+    RATELIMIT_CONSULT_COMMENT_ADDRESS = env_limit("RATELIMIT_CONSULT_COMMENT_ADDRESS", "60 per minute; 600 per day")
 
 
 class DevelopmentConfig(Config):

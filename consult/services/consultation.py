@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
+from consult.i18n import TIMEZONE
 from consult.models import Comment, FollowUpUpdate, Process, Recommendation, Step, Support, Theme, User, Workshop
 from consult.models.base import utcnow
 from consult.models.consultation import RESPONSES, SOURCES
@@ -56,6 +58,15 @@ def consultation_status(step: Step | None, now: datetime | None = None) -> str:
     if step.closes_at is not None and now >= step.closes_at:
         return "closed"
     return "open"
+
+
+def local_day(moment: datetime | None, *, last: bool = False) -> date | None:
+    """The Moroccan calendar day of a stored (naive UTC) time; last: the day that ends at that moment."""
+    if moment is None:
+        return None
+    if last:
+        moment -= timedelta(microseconds=1)
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(TIMEZONE)).date()
 
 
 def _lock(step: Step) -> Step:
