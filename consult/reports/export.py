@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from consult.models import Workshop
 from consult.reports.outcome import REPORT_LANGUAGES, build_outcome
@@ -66,6 +66,8 @@ def render_off_loop(workshop: Workshop, fmt: str, *, lang: str, public: bool) ->
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / f"report.{fmt}"
         env = {**os.environ, "DATABASE_URL": current_app.config["SQLALCHEMY_DATABASE_URI"]}
+        if not current_app.config.get("PUBLIC_URL") and has_request_context():
+            env["PUBLIC_URL"] = request.host_url  # the QR code to the public page points where this reader came
         # At a lower CPU priority: on a two-core laptop the live sockets come first.
         nice = ["nice", "-n", "10"] if shutil.which("nice") else []
         command = [*nice, sys.executable, "-m", "flask", "--app", "app", "export", workshop.code, "--format", fmt]

@@ -6,11 +6,13 @@ import io
 import re
 from typing import Any
 
+import segno
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Alignment, Font
 
 from consult.reports.bidi import direction, isolate_numbers
@@ -150,6 +152,10 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
             out.para(f"{labels[key]}: {value}")
     if outcome["public"]:
         out.para(labels["public_version"])
+    if outcome.get("public_url"):
+        out.para(labels["public_page"], bold=True).paragraph_format.keep_with_next = True
+        out.doc.add_picture(qr_png(outcome["public_url"]), width=Cm(3))
+        out.para(outcome["public_url"])
     out.heading(labels["attendance"], 1)
     out.para(
         f"{labels['participants']}: {attendance['participants']}", bold=True
@@ -196,6 +202,14 @@ def write_docx(outcome: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     out.doc.save(buffer)
     return buffer.getvalue()
+
+
+def qr_png(url: str) -> io.BytesIO:
+    """The QR code of the public page as a PNG, for Word and Excel."""
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=8, border=2)
+    png.seek(0)
+    return png
 
 
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
@@ -248,6 +262,11 @@ def write_xlsx(outcome: dict[str, Any]) -> bytes:
     sheet(labels["recommendations"], *recommendation_rows(outcome), [6, 16, 40, 18, 8, 20, 20, 14, 14, 24])
     att_header, att_rows = attendance_rows(outcome)
     sheet(labels["attendance"], att_header, att_rows, [36, 10, 10, 14, 10])
+    if outcome.get("public_url"):
+        sheet(labels["public_page"], [labels["public_page"]], [[outcome["public_url"]]], [70])
+        ws = book.worksheets[-1]
+        ws["A2"].hyperlink = outcome["public_url"]
+        ws.add_image(SheetImage(qr_png(outcome["public_url"])), "A4")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from flask import has_request_context, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Item, Participant, Theme, User, Workshop
 from consult.payloads import iso, recommendations_payload, vote_counts
 from consult.services.events import PUBLIC_STATUSES
+from consult.services.processes import public_url
 
 FORMAT_VERSION = 1
 FOLD_BELOW = 3
@@ -80,6 +82,7 @@ def _labels() -> dict[str, str]:
         "author": _("Author"),
         "item": _("Item"),
         "kind": _("Kind"),
+        "public_page": _("Follow this consultation on its public page"),
         "public_version": _("Public version: no names; small groups folded into “other”."),
         "folded": _("Groups of fewer than %(count)s people are counted in “other”, so that nobody can be recognized."),
         "female": str(GENDER_LABELS["female"]),
@@ -237,6 +240,14 @@ def _item(
     return data
 
 
+def public_link(workshop: Workshop) -> str | None:
+    """The public page of the workshop's process, once that page is online (the QR code every report carries)."""
+    process = workshop.process
+    if process is None or process.published_at is None:
+        return None
+    return public_url(process, request.host_url if has_request_context() else None)
+
+
 def report_items(workshop: Workshop) -> list[Item]:
     """The items a report shows or counts."""
     return list(
@@ -304,6 +315,7 @@ def build_outcome(workshop: Workshop, *, lang: str = "ar", public: bool = True) 
         "language": lang,
         "direction": text_direction(lang),
         "public": public,
+        "public_url": public_link(workshop),
         "labels": labels,
         "workshop": {
             "code": workshop.code,

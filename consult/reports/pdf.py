@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -17,7 +19,15 @@ MARGIN = 15
 LINE = 5.5
 GREEN = (15, 110, 78)
 GREY = (110, 110, 110)
-BARS = {"female": (142, 68, 173), "male": (31, 111, 139), "not_given": (138, 138, 138)}
+BARS = {
+    "female": (142, 68, 173),
+    "male": (31, 111, 139),
+    "not_given": (138, 138, 138),
+    "adopted": (15, 110, 78),
+    "retained": (120, 186, 160),
+    "not_retained": (215, 215, 215),
+}
+QR_SIZE = 24  # mm: a phone reads it from a printed page at arm's length
 ELLIPSIS = "…"
 
 
@@ -101,6 +111,27 @@ class Report(FPDF):
         return f"\u2066{text}\u2069" if self.rtl and text else text
 
     # Building blocks
+
+    def qr(self, url: str, label: str) -> None:
+        """A QR code to the public page, the label and the address beside it, at the start of the reading side."""
+        if self.will_page_break(QR_SIZE + 6):
+            self.add_page()
+        png = io.BytesIO()
+        segno.make(url, error="m").save(png, kind="png", scale=10, border=2)
+        y = self.get_y() + 2
+        x = self.w - MARGIN - QR_SIZE if self.rtl else MARGIN
+        self.image(png, x=x, y=y, w=QR_SIZE, h=QR_SIZE, link=url)
+        width = self.w - 2 * MARGIN - QR_SIZE - 4
+        text_x = MARGIN if self.rtl else MARGIN + QR_SIZE + 4
+        self.set_xy(text_x, y + 6)
+        self.set_font(self.font_of(label), "B", 10)
+        self.multi_cell(width, LINE, label, align=self.align_of(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_xy(text_x, self.get_y() + 1)
+        self.set_font("latin", "", 9)
+        self.set_text_color(*GREEN)
+        self.cell(width, LINE, url, align="R" if self.rtl else "L", link=url)
+        self.set_text_color(0, 0, 0)
+        self.set_y(y + QR_SIZE + 2)
 
     def heading(self, text: str, size: int = 14, room: float = 40) -> None:
         """A heading that starts a new page when fewer than room mm are left for what follows it."""
@@ -240,6 +271,8 @@ def write_pdf(outcome: dict[str, Any]) -> bytes:
             pdf.para(f"{labels[key]}: {value}")
     if outcome["public"]:
         pdf.para(labels["public_version"], size=8, color=GREY)
+    if outcome.get("public_url"):
+        pdf.qr(outcome["public_url"], labels["public_page"])
 
     pdf.heading(labels["attendance"])
     pdf.para(f"{labels['participants']}: {attendance['participants']}", bold=True)

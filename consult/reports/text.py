@@ -45,11 +45,17 @@ def write_csv(outcome: dict[str, Any]) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel opens Arabic correctly."""
     labels = outcome["labels"]
     columns = [*CSV_COLUMNS, *(["author"] if not outcome["public"] else [])]
+    columns += ["public_url"] if outcome.get("public_url") else []
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     for axis, item in all_items(outcome):
-        row = {**item, "axis": axis["name"], "decision_text": decision_text(item, labels)}
+        row = {
+            **item,
+            "axis": axis["name"],
+            "decision_text": decision_text(item, labels),
+            "public_url": outcome.get("public_url"),
+        }
         writer.writerow([csv_value(row.get(c)) for c in columns])
     return ("\ufeff" + out.getvalue()).encode()
 
@@ -111,6 +117,8 @@ def write_markdown(outcome: dict[str, Any]) -> bytes:
     ):
         if value:
             lines.append(f"- **{labels[key]}**: {markdown_text(value)}")
+    if outcome.get("public_url"):
+        lines.append(f"- **{labels['public_page']}**: <{outcome['public_url']}>")
     if outcome["public"]:
         lines += ["", f"_{labels['public_version']}_"]
     lines += [

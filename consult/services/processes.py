@@ -434,6 +434,13 @@ def document_path(document: Document) -> Path:
     return upload_folder() / document.sha256
 
 
+def public_url(process: Process, base: str | None = None) -> str:
+    """The process's public page: under PUBLIC_URL when set, else under base (a request's host), else the path."""
+    path = f"/p/{commune_slug(process.commune)}/{process.slug}"
+    base = current_app.config.get("PUBLIC_URL") or base
+    return base.rstrip("/") + path if base else path
+
+
 def find_process(commune_slug_: str, slug: str) -> Process:
     """A process by its public address."""
     process = db.session.scalar(

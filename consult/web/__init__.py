@@ -26,7 +26,7 @@ def error_response(status: int, code: str, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from consult.web import api, auth, facilitate, offline, participate, processes, public, reports
+    from consult.web import api, auth, equality, facilitate, offline, participate, processes, public, reports
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(participate.bp)
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(offline.bp)
+    app.register_blueprint(equality.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(public.bp)
 
