@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from consult.extensions import db
-from consult.models import Commune, User, Workshop
+from consult.models import Commune, Process, User, Workshop
 from consult.reports.export import FORMATS, render
 from consult.reports.outcome import REPORT_LANGUAGES
 from consult.services import ServiceError, unit_of_work
@@ -24,11 +24,19 @@ from consult.services.privacy import (
     set_retention,
     workshops_closed_before,
 )
+from consult.services.processes import attach_workshop, create_process, public_url, set_steps, update_process
 from consult.services.workshops import create_workshop, find_workshop, open_workshop, update_settings
 
 DEMO_EMAIL = "facilitator@demo.tashawur.ma"
 DEMO_PASSWORD = "ait-amira-2024"
 DEMO_TITLE = "ورشة الإعداد المشترك لبرنامج انفتاح جماعة أيت عميرة"
+# Seed 002: the workshop is the first step of the commune's open-commune programme, two years to its evaluation.
+DEMO_PROCESS_TITLE = "برنامج انفتاح جماعة أيت عميرة"
+DEMO_PROCESS_SLUG = "programme-ouverture"
+DEMO_PROCESS_DESCRIPTION = (
+    "في إطار انخراطها بالشبكة المغربية للجماعات الترابية المنفتحة، تعد جماعة أيت عميرة برنامج انفتاحها حول محاور "
+    "البيئة والتواصل والرقمنة: ورشة الإعداد المشترك، ثم التشاور العمومي بشأن المشروع، فالمصادقة والتنفيذ والتقييم."
+)
 
 
 def ensure_demo(password: str = DEMO_PASSWORD) -> tuple[Workshop, User]:
@@ -61,22 +69,53 @@ def ensure_demo(password: str = DEMO_PASSWORD) -> tuple[Workshop, User]:
     return workshop, user
 
 
+def ensure_demo_process(workshop: Workshop, user: User) -> Process:
+    """The Ait Amira open-commune programme, published, with the demo workshop as its first step; created once."""
+    process = db.session.scalar(
+        select(Process).where(Process.commune_id == user.commune_id, Process.slug == DEMO_PROCESS_SLUG)
+    )
+    if process is None:
+        process = create_process(
+            user, title=DEMO_PROCESS_TITLE, kind="open_commune", description=DEMO_PROCESS_DESCRIPTION
+        )
+        update_process(
+            process,
+            user,
+            title=DEMO_PROCESS_TITLE,
+            kind="open_commune",
+            description=DEMO_PROCESS_DESCRIPTION,
+            slug=DEMO_PROCESS_SLUG,
+            published=True,
+        )
+        # The co-creation workshop of 15 April 2024 is under way (the live demo); the rest is planned.
+        steps = [{"kind": "workshops", "starts_on": "2024-04-15", "ends_on": "2024-04-15", "status": "current"}]
+        steps += [
+            {"kind": k, "status": "planned"} for k in ("consultation", "adoption", "implementation", "evaluation")
+        ]
+        set_steps(process, user, steps)
+    if workshop.process_id != process.id:
+        attach_workshop(process, workshop, user)
+    return process
+
+
 def init_app(app: Flask) -> None:
     @app.cli.command("demo")
     @click.option("--password", default=DEMO_PASSWORD, show_default=True, help="The demo facilitator's password.")
     def demo(password: str) -> None:
-        """Create (once) the demo commune, facilitator and the open Ait Amira workshop."""
-        with unit_of_work():
-            workshop, user = ensure_demo(password)
-            code = workshop.code
+        """Create (once) the demo commune, facilitator, the open Ait Amira workshop and its published programme."""
         # Where `python app.py` (and `make run HOST=... PORT=...`) will serve, unless a proxy's address is set.
         served = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
         base = current_app.config.get("PUBLIC_URL") or served
+        with unit_of_work():
+            workshop, user = ensure_demo(password)
+            code = workshop.code
+            page = public_url(ensure_demo_process(workshop, user), base)
         click.echo(f"join code: {code}")
         click.echo(f"facilitator login: {user.email} / {password}")
         click.echo(f"phone:  {base}/j/{code}")
         click.echo(f"board:  {base}/w/{code}/board")
         click.echo(f"login:  {base}/login")
+        click.echo(f"public page: {page}")
 
     users = click.Group("users", help="Manage facilitator and staff accounts.")
     app.cli.add_command(users)

@@ -24,8 +24,8 @@ BARS = {
     "male": (31, 111, 139),
     "not_given": (138, 138, 138),
     "adopted": (15, 110, 78),
-    "retained": (120, 186, 160),
-    "not_retained": (215, 215, 215),
+    "retained": (84, 150, 120),
+    "not_retained": (125, 125, 125),
 }
 QR_SIZE = 24  # mm: a phone reads it from a printed page at arm's length
 ELLIPSIS = "…"

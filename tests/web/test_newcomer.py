@@ -1,7 +1,9 @@
 """Small things a newcomer hit: the demo's URLs and a report language typed into the address bar."""
 
+from datetime import date
+
 from consult.extensions import db
-from consult.models import User
+from consult.models import Process, User
 
 
 def test_the_demo_prints_the_port_it_will_be_served_on(runner):
@@ -9,6 +11,23 @@ def test_the_demo_prints_the_port_it_will_be_served_on(runner):
     assert result.exit_code == 0, result.output
     assert "phone:  http://127.0.0.1:5101/j/" in result.output
     assert ":5000" not in result.output
+
+
+def test_the_demo_prints_its_public_page_which_answers(runner, client):
+    first = runner.invoke(args=["demo"], env={"HOST": "127.0.0.1", "PORT": "5101"})
+    again = runner.invoke(args=["demo"], env={"HOST": "127.0.0.1", "PORT": "5101"})
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    page = next(line for line in first.output.splitlines() if line.startswith("public page: "))
+    url = page.removeprefix("public page: ")
+    assert url == "http://127.0.0.1:5101/p/ait-amira/programme-ouverture"
+    assert page in again.output  # run again: the same programme, not a second one
+    path = url.removeprefix("http://127.0.0.1:5101")
+    assert client.get(path).status_code == 200
+    assert client.get(path + "/equality").status_code == 200
+    process = db.session.scalar(db.select(Process).where(Process.slug == "programme-ouverture"))
+    assert [s.kind for s in process.steps][0] == "workshops" and process.steps[0].starts_on == date(2024, 4, 15)
+    assert process.kind == "open_commune" and process.published_at and len(process.workshops) == 1
+    assert process.workshops[0].status == "open" and process.workshops[0].published_at is None  # the live demo
 
 
 def test_a_report_language_typed_with_a_plus_is_understood(client, auth, workshop):
