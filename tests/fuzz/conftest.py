@@ -21,8 +21,12 @@ from sqlalchemy import func, select, text
 from consult.extensions import db, limiter
 from consult.models import Item, Participant, Recommendation, Workshop
 from consult.services import unit_of_work
+from consult.services.access import Actor
+from consult.services.consultation import consultation_step, open_consultation, post_comment
 from consult.services.errors import CODES
 from consult.services.items import post_item
+from consult.services.processes import attach_workshop, create_process, update_process
+from consult.services.recommendations import save_recommendation
 from tests.conftest import make_facilitator, make_participant, make_workshop, running_app
 
 ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "fuzz.txt"
@@ -149,6 +153,19 @@ class World:
                       text="ضعف التواصل", client_id="seed-4")  # fmt: skip
         self.workshop_id = self.workshop.id
         self.code = self.workshop.code
+        # A published process holding the workshop, its consultation on the draft open, one comment waiting.
+        with unit_of_work():
+            rec = save_recommendation(
+                self.workshop, Actor(user=self.facilitator), {"theme_id": self.group.theme_id, "title": "Éclairage"}
+            )
+            process = create_process(self.facilitator, title="Programme", kind="open_commune")
+            attach_workshop(process, self.workshop, self.facilitator)
+            update_process(process, self.facilitator, title="Programme", kind="open_commune", published=True)
+            step = consultation_step(process)
+            open_consultation(step, self.facilitator)
+            comment = post_comment(step, text="Et les douars ?", consent=True, recommendation=rec, browser="seed")
+        self.process_id, self.rec_id, self.comment_id = process.id, rec.id, comment.id
+        self.public_path = f"/p/{process.commune.slug}/{process.slug}"
 
     def ids(self, model) -> list[int]:
         column = model.workshop_id if hasattr(model, "workshop_id") else None
@@ -173,12 +190,16 @@ def plausible(world: World) -> st.SearchStrategy:
     words = st.sampled_from(
         ["problem", "solution", "problems", "solutions", "prioritization", "synthesis", "welcome", "closed",
          "start", "pause", "resume", "add", "stop", "retained", "not_retained", "merged", "public", "staff",
-         "adopted", "citizen", "female", "18_29", "نص عادي", "c-1", "c-2", "2026-12-01"]
+         "adopted", "citizen", "female", "18_29", "نص عادي", "c-1", "c-2", "2026-12-01", "support", "withdraw",
+         "approve", "reject", "merge", "unmerge", "taken", "covered", "not_taken", "paper", "office", "y"]
     )  # fmt: skip
     return st.one_of(with_ids, words, st.lists(with_ids, max_size=3), st.booleans(), st.integers(0, 600))
 
 
-HASHED = ("workshops", "groups", "participants", "items", "votes", "recommendations")
+HASHED = (
+    "workshops", "groups", "participants", "items", "votes", "recommendations", "processes", "process_steps",
+    "adoptions", "follow_up_updates", "documents", "consultation_comments", "consultation_supports",
+)  # fmt: skip
 
 
 def snapshot() -> tuple[dict[str, int], str]:

@@ -102,6 +102,7 @@ def form_value() -> st.SearchStrategy:
 def forms(world) -> dict[str, tuple[str, str, tuple[str, ...]]]:
     """door -> (who, url, fields) for every form that changes something."""
     code = world.code
+    draft, queue = f"{world.public_path}/consultation", f"/processes/{world.process_id}/consultation"
     return {
         "form POST /": ("anonymous", "/", ("code",)),
         "form POST /j/<code>": ("anonymous", f"/j/{code}", ("nickname", "category", "gender", "age_band", "consent")),
@@ -112,13 +113,26 @@ def forms(world) -> dict[str, tuple[str, str, tuple[str, ...]]]:
         "form POST /facilitate/new": ("facilitator", "/facilitate/new", WORKSHOP_FIELDS),
         "form POST /facilitate/<code>": ("facilitator", f"/facilitate/{code}", WORKSHOP_FIELDS),
         "form POST /facilitate/<code>/phase": ("facilitator", f"/facilitate/{code}/phase", ("phase",)),
-    }
+        "form POST consultation support": (
+            "anonymous", f"{draft}/{world.rec_id}/support", ("action", "csrf_token")
+        ),
+        "form POST consultation comment": ("anonymous", f"{draft}/{world.rec_id}", COMMENT_FIELDS),
+        "form POST consultation proposal": ("anonymous", f"{draft}/proposals", (*COMMENT_FIELDS, "axis")),
+        "form POST consultation moderate": ("facilitator", f"{queue}/moderate", ("ids", "action", "reason", "into")),
+        "form POST consultation answer": (
+            "facilitator", f"{queue}/{world.comment_id}/answer", tuple(f"c{world.comment_id}-{f}" for f in ANSWER)
+        ),
+        "form POST consultation paper": ("facilitator", queue, tuple(f"paper-{f}" for f in (*COMMENT_FIELDS, "source"))),
+        "form POST consultation open/close": ("facilitator", f"{queue}/open", ("open-closes_on",)),
+    }  # fmt: skip
 
 
 WORKSHOP_FIELDS = (
     "title", "date", "venue", "language", "axes", "principles", "votes_per_participant", "hide_votes", "together",
     "premoderation",
 )  # fmt: skip
+COMMENT_FIELDS = ("text", "consent", "category", "gender", "age_band", "client_id")
+ANSWER = ("response", "text", "covered_by", "new_text")
 FORM_DOORS = [
     "form POST /",
     "form POST /j/<code>",
@@ -129,6 +143,13 @@ FORM_DOORS = [
     "form POST /facilitate/new",
     "form POST /facilitate/<code>",
     "form POST /facilitate/<code>/phase",
+    "form POST consultation support",
+    "form POST consultation comment",
+    "form POST consultation proposal",
+    "form POST consultation moderate",
+    "form POST consultation answer",
+    "form POST consultation paper",
+    "form POST consultation open/close",
 ]
 
 
