@@ -65,6 +65,15 @@ def isoday(value: str | None) -> str:
     )
 
 
+@bp.app_template_filter("in_lang")
+def in_lang(url: str) -> str:
+    """A link to another public page keeps the language the reader chose with ?lang= (else theirs applies again)."""
+    asked = request.args.get("lang")
+    if asked not in LANGUAGES:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}lang={asked}"
+
+
 def cacheable(body: str | bytes, content_type: str, *, max_age: int = MAX_AGE, **headers: str) -> Response:
     """The body with its ETag and a public Cache-Control; 304 when the reader (or proxy) already has it."""
     data = body.encode() if isinstance(body, str) else body

@@ -33,7 +33,7 @@ def test_the_process_page_in_each_language(client, page, lang, direction):
     assert 'property="og:title"' in html and 'property="og:url" content="http://localhost/p/' in html
     assert "<script" not in html
     assert "تعميم الحاويات على جميع الدواوير" in html  # recommendation 1
-    assert 'class="progress-value">100%<' in html
+    assert 'class="meter-value">100%<' in html
 
 
 def test_nothing_held_hidden_or_named_reaches_a_page(client, page, published):
