@@ -180,7 +180,8 @@ def skeleton(normalized: str) -> str:
     for word in normalized.split():
         if word.endswith("ه"):  # ta marbuta (folded to ha) is a vowel at a word's end
             word = word[:-1]
-        word = _VOWELS.sub("", word.replace("sh", "ch").replace("ou", "u").translate(_TO_LATIN))
+        # q and k both write ق in Latin Darija (souk, souq): one letter, like the other sounds two alphabets share.
+        word = _VOWELS.sub("", word.replace("sh", "ch").replace("ou", "u").translate(_TO_LATIN)).replace("q", "k")
         if len(word) > 2 and word[0] == "l":  # the article written with a vowel: la9adoura, el ma
             word = word[1:]
         if word:

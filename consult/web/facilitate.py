@@ -72,6 +72,11 @@ CONTROL_LABELS = {
     "approve": _l("Approve"),
     "reject": _l("Reject"),
     "ask_reject": _l("Keep this item off the screens? Reason (optional):"),
+    "suggestions": _l("Possible duplicates"),
+    "suggestions_none": _l("No two items here seem to say the same thing."),
+    "suggestions_refresh": _l("Look again"),
+    "not_same": _l("Not the same"),
+    "similarity": _l("similar"),
 }
 
 

@@ -110,6 +110,7 @@
     history.replaceState(null, "", location.pathname + "?" + next.toString());
     document.getElementById("scribe-group").value = String(groupId);
     draw();
+    suggest();
   }
 
   function drawRapporteur() {
@@ -322,8 +323,44 @@
     recs.draw(group().theme.id);
   }
 
+  /* Possible duplicates in the group on screen (suggest_merges): fetched while the panel is open, again after
+     items change; "Not the same" hides a pair on this screen only. */
+  var suggestBox = document.getElementById("suggestions");
+  var dismissed = new Set();
+  var suggestTimer = null;
+  function suggest() {
+    if (!suggestBox.open) return;
+    var g = group();
+    call("suggest_merges", { group_id: g.id }, function (ack) {
+      if (group().id !== g.id) return;
+      var pairs = ack.pairs.filter(function (p) {
+        return !dismissed.has(p.keep_id + "-" + p.merge_id) && model.items.has(p.keep_id) && model.items.has(p.merge_id);
+      });
+      document.getElementById("suggest-count").textContent = pairs.length;
+      var list = document.getElementById("suggest-list");
+      list.replaceChildren.apply(list, pairs.length ? pairs.map(function (p) {
+        return el("li.suggest-pair", {}, [
+          el("p.suggest-score", { text: Math.round(p.score * 100) + "% " + L.similarity }),
+          el("p.suggest-keep", {}, [el("bdi", { dir: "auto", text: itemText(p.keep_id) })]),
+          el("p.suggest-merge", {}, [el("bdi", { dir: "auto", text: itemText(p.merge_id) })]),
+          el("div.actions", {}, [
+            button(L.merge, function () { call("merge_items", { keep_id: p.keep_id, merge_ids: [p.merge_id] }); }, "button-primary"),
+            button(L.not_same, function () { dismissed.add(p.keep_id + "-" + p.merge_id); suggest(); })
+          ])
+        ]);
+      }) : [el("li.muted", { text: L.suggestions_none })]);
+    });
+  }
+  function suggestSoon() {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 800);
+  }
+  suggestBox.addEventListener("toggle", suggest);
+  document.getElementById("suggest-refresh").addEventListener("click", suggest);
+
   function onEvent(ev) {
     var d = ev.data || {};
+    if (/^item|^items/.test(ev.type)) suggestSoon();
     model.apply(ev);  // a workshop.updated brings new groups, names and settings: the panel redraws them
     if (!ev.replayed && d.timer) T.clock.observe(d.timer.server_time);
     if (ev.type === "participant.joined" || ev.type === "participant.group_chosen") reloadParticipants();

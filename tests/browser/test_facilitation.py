@@ -357,3 +357,33 @@ def test_moderation_from_the_control_panel_shows_on_the_board_and_phones(server,
 
 def salma_id(page) -> str:
     return str(page.evaluate("JSON.parse(document.getElementById('page-data').textContent).participant"))
+
+
+def test_the_facilitator_merges_a_suggested_duplicate_in_one_click(server, browser, phone):
+    code = create_open_workshop(server, facilitator_session(server), "Atelier doublons", ("Environnement", "Routes"))
+    desk = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ar-MA")
+    desk.set_default_timeout(10_000)
+    try:
+        control = desk.new_page()
+        login(control, server)
+        control.goto(f"{server.url}/facilitate/{code}/control")
+        control.wait_for_selector("#conn.online")
+        amina, karim = phone(), phone()
+        join(amina, server, code, "Amina", "ar")
+        join(karim, server, code, "Karim", "fr")
+        post(amina, "الأزبال في السوق الأسبوعي")
+        post(karim, "lazbal f souk l'osbou3i")
+        post(karim, "Pas de Wi-Fi à la maison des jeunes")
+        control.locator("#suggestions summary").click()
+        pair = control.locator(".suggest-pair")
+        expect(pair).to_have_count(1)
+        assert "الأزبال في السوق" in pair.inner_text() and "souk" in pair.inner_text()
+        full_shot(control, "control-suggestions-ar")
+        pair.locator(".button-primary").click()
+        # One click: the later card now sits inside the earlier one, is no card of its own on the phones, and the
+        # pair is gone.
+        card(control, "الأزبال في السوق").locator(".merged-item", has_text="lazbal").wait_for()
+        expect(card(karim, "lazbal")).to_have_count(0)
+        expect(control.locator(".suggest-pair")).to_have_count(0)
+    finally:
+        desk.close()
