@@ -11,11 +11,12 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from consult.extensions import db
-from consult.models import Commune, Process, User, Workshop
+from consult.models import Commune, Process, Recommendation, User, Workshop
 from consult.reports.export import FORMATS, render
 from consult.reports.outcome import REPORT_LANGUAGES
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
+from consult.services.consultation import consultation_step, open_consultation
 from consult.services.phases import set_phase
 from consult.services.privacy import (
     expired_workshops,
@@ -25,6 +26,7 @@ from consult.services.privacy import (
     workshops_closed_before,
 )
 from consult.services.processes import attach_workshop, create_process, public_url, set_steps, update_process
+from consult.services.recommendations import save_recommendation
 from consult.services.workshops import create_workshop, find_workshop, open_workshop, update_settings
 
 DEMO_EMAIL = "facilitator@demo.tashawur.ma"
@@ -95,7 +97,27 @@ def ensure_demo_process(workshop: Workshop, user: User) -> Process:
         set_steps(process, user, steps)
     if workshop.process_id != process.id:
         attach_workshop(process, workshop, user)
+    ensure_demo_draft(process, workshop, user)
     return process
+
+
+# The draft put to the public in the demo: one recommendation per Ait Amira axis (written for the demo).
+DEMO_DRAFT = (
+    ("تعميم حاويات فرز النفايات في مركز الجماعة والدواوير", "مع برنامج لتفريغها بانتظام وحملة تحسيسية في المدارس."),
+    ("نشر محاضر دورات المجلس وقراراته على صفحة الجماعة خلال أسبوع", "وتعليقها في مقر الجماعة لمن لا يستعمل الإنترنت."),
+    ("شباك إلكتروني لطلب الوثائق الإدارية وتتبعها", "مع مرافقة في مقر الجماعة لمن لا يتقن استعمال الهاتف."),
+)
+
+
+def ensure_demo_draft(process: Process, workshop: Workshop, user: User) -> None:
+    """Give the demo workshop a recommendation per axis and open the consultation on that draft for 30 days, once."""
+    actor = Actor(user=user)
+    if not db.session.scalar(select(Recommendation.id).where(Recommendation.workshop_id == workshop.id)):
+        for theme, (title, body) in zip(workshop.themes, DEMO_DRAFT, strict=False):
+            save_recommendation(workshop, actor, {"theme_id": theme.id, "title": title, "body": body})
+    step = consultation_step(process)
+    if step is not None and step.opens_at is None:
+        open_consultation(step, user)
 
 
 def init_app(app: Flask) -> None:
@@ -116,6 +138,7 @@ def init_app(app: Flask) -> None:
         click.echo(f"board:  {base}/w/{code}/board")
         click.echo(f"login:  {base}/login")
         click.echo(f"public page: {page}")
+        click.echo(f"consultation on the draft: {page}/consultation")
 
     users = click.Group("users", help="Manage facilitator and staff accounts.")
     app.cli.add_command(users)

@@ -1,9 +1,10 @@
 """Small things a newcomer hit: the demo's URLs and a report language typed into the address bar."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from consult.extensions import db
 from consult.models import Process, User
+from consult.services.consultation import consultation_status, consultation_step, draft
 
 
 def test_the_demo_prints_the_port_it_will_be_served_on(runner):
@@ -38,3 +39,19 @@ def test_a_report_language_typed_with_a_plus_is_understood(client, auth, worksho
     encoded = client.get(f"/reports/{workshop.code}/download?format=md&lang=ar%2Bfr")
     assert typed.get_data() == encoded.get_data()
     assert client.get(f"/reports/{workshop.code}/download?format=md&lang=ar+de").status_code == 400
+
+
+def test_the_demo_opens_a_consultation_on_its_draft_for_30_days(runner, client):
+    first = runner.invoke(args=["demo"])
+    again = runner.invoke(args=["demo"])
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    line = next(line for line in first.output.splitlines() if line.startswith("consultation on the draft: "))
+    path = "/" + line.removeprefix("consultation on the draft: ").split("/", 3)[3]
+    process = db.session.scalar(db.select(Process).where(Process.slug == "programme-ouverture"))
+    step = consultation_step(process)
+    assert consultation_status(step) == "open" and step.closes_at - step.opens_at == timedelta(days=30)
+    recs = draft(process)
+    assert len(recs) == 3  # one per axis, and running the demo again adds none
+    html = client.get(path).get_data(as_text=True)
+    for rec in recs:
+        assert f"{path}/{rec.id}" in html and rec.title in html
