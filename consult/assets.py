@@ -99,7 +99,7 @@ class SessionInterface(SecureCookieSessionInterface):
     everyone, and that Vary would make a phone fetch every file again whenever its cookie changes."""
 
     def save_session(self, app: Flask, session, response: Response) -> None:
-        if request.blueprint in ("public", "equality"):
+        if request.blueprint in ("public", "equality") or request.endpoint == "consultation.report":
             return  # a consultation's public pages are cached by proxies: they neither set a cookie nor vary by one
         super().save_session(app, session, response)
         if request.endpoint in ("static", "favicon", "offline.service_worker"):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from consult.services.text import BIDI_CONTROLS
+
 if TYPE_CHECKING:  # openpyxl is heavy; the CSV and Markdown writers do not need it
     from openpyxl.cell.cell import Cell
 
@@ -49,6 +51,11 @@ def xlsx_cell(cell: Cell) -> None:
     if cell.value.startswith(FORMULA_START):
         # Excel's quote prefix: the cell stays text even after someone edits it.
         cell.quotePrefix = True
+
+
+def without_bidi_controls(value: str) -> str:
+    """Text without embedding, override or isolate controls: input drops them, an older row may still hold one."""
+    return BIDI_CONTROLS.sub("", value)
 
 
 def markdown_text(value: Any) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +25,7 @@ from consult.models import Commune, Document, FollowUpUpdate, Group, Item, Proce
 from consult.models.recommendation import recommendation_items
 from consult.payloads import iso
 from consult.reports.outcome import _attendance
+from consult.services.consultation import consultation_status, consultation_step, local_day
 from consult.services.errors import not_found
 from consult.services.events import PUBLIC_STATUSES
 from consult.services.processes import find_process, follow_state
@@ -129,6 +131,29 @@ def _document(document: Document, base: str) -> dict[str, Any]:
         "size": document.size,
         "url": f"{base}/documents/{document.id}",
     }
+
+
+def consultation_report(process: Process, base: str, lang: str) -> list[dict[str, Any]]:
+    """The consultation's report in the repository once it has opened: dated by its closing, "in progress" till then."""
+    step = consultation_step(process)
+    status = consultation_status(step)
+    if status not in ("open", "closed"):
+        return []
+    with force_locale(lang):
+        title = _("Report of the consultation on the draft")
+        title = title if status == "closed" else f"{title} ({_('in progress')})"
+    return [
+        {
+            "id": None,
+            "kind": "consultation_report",
+            "title": title,
+            "date": _day(local_day(step.closes_at, last=True)) if status == "closed" else None,
+            "status": status,
+            "content_type": "application/pdf",
+            "size": None,
+            "url": f"{base}/consultation/report.pdf?lang={lang}",
+        }
+    ]
 
 
 def public_process(process: Process, lang: str = "ar", *, contributions: bool = True) -> dict[str, Any]:
@@ -309,7 +334,9 @@ def public_process(process: Process, lang: str = "ar", *, contributions: bool = 
             "progress": round(sum(followed) / len(followed)) if followed else None,
         },
         "documents": sorted(
-            [*documents.values(), *published_reports], key=lambda d: (d["date"] or "", d["title"]), reverse=True
+            [*documents.values(), *published_reports, *consultation_report(process, base, lang)],
+            key=lambda d: (d["date"] or "", d["title"]),
+            reverse=True,
         ),
     }
     if contributions:

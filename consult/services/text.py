@@ -12,7 +12,7 @@ from consult.services.errors import invalid
 
 ITEM_TEXT_MAX = 1000  # characters: a long paragraph, about what fits on a phone screen
 # Bidi embedding/override/isolate controls can disguise text ("Trojan Source"); user text is isolated by the page instead.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # C0/C1 control characters other than tab and newline.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Surrogate code points: JSON can carry a lone one (\\ud800), but no database or UTF-8 page can store it.
@@ -36,7 +36,7 @@ def clean_text(
     if has_surrogates(value):
         raise invalid(UNREADABLE, field)
     text = unicodedata.normalize("NFC", value)
-    text = _BIDI_CONTROLS.sub("", _CONTROLS.sub("", text.replace("\r\n", "\n")))
+    text = BIDI_CONTROLS.sub("", _CONTROLS.sub("", text.replace("\r\n", "\n")))
     if not multiline:
         text = " ".join(text.split())
     text = text.strip()

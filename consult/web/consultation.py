@@ -21,10 +21,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from consult.extensions import db
-from consult.i18n import TIMEZONE
+from consult.i18n import LANGUAGES, TIMEZONE
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Comment, Process, Recommendation
 from consult.models.consultation import RESPONSES, SOURCES
+from consult.reports.consultation import FORMATS, filename, render_off_loop
+from consult.reports.export import MIMETYPES
 from consult.services import ServiceError, unit_of_work
 from consult.services.consultation import (
     COMMENT_MAX,
@@ -50,6 +52,7 @@ from consult.services.consultation import (
 from consult.services.processes import check_process_reader, find_process
 from consult.services.text import as_id, get_by_id
 from consult.throttle import RateLimited, client_address, hit
+from consult.web.public import REPORT_MAX_AGE, cacheable
 
 bp = Blueprint("consultation", __name__)
 
@@ -138,7 +141,8 @@ def consultation_helpers() -> dict:
 @bp.after_request
 def never_cached(response):
     # A citizen's page holds a CSRF token and this browser's supports: no proxy may keep it for the next reader.
-    response.headers["Cache-Control"] = "private, no-store"
+    if request.endpoint != "consultation.report":  # the report is the same bytes for everyone, cached like /p pages
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -449,3 +453,22 @@ def answer(process_id: int, comment_id: int):
     )
     anchor = f"#c{following}" if following else "#answered"
     return redirect(url_for(".queue", process_id=process.id) + anchor, 303)
+
+
+@bp.route("/p/<commune_slug>/<process_slug>/consultation/report.<fmt>")
+def report(commune_slug: str, process_slug: str, fmt: str):
+    """The consultation's public report once it has opened, in ?lang= (else the reader's language); no cookie."""
+    process = _process(commune_slug, process_slug)
+    lang = request.args.get("lang") or request.accept_languages.best_match(LANGUAGES) or "ar"
+    opened = consultation_status(consultation_step(process)) in ("open", "closed")
+    if fmt not in FORMATS or lang not in LANGUAGES or not opened:
+        abort(404)
+    data = render_off_loop(process, fmt, lang)
+    db.session.rollback()  # the read's transaction ends before the response is sent
+    disposition = "inline" if fmt in ("pdf", "json") else "attachment"
+    return cacheable(
+        data,
+        MIMETYPES[fmt],
+        max_age=REPORT_MAX_AGE,
+        **{"Content-Disposition": f'{disposition}; filename="{filename(process, fmt, lang)}"'},
+    )

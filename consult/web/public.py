@@ -109,7 +109,11 @@ def _labels() -> dict:
         "follow": {**FOLLOW_STATUSES, "proposed": _("Proposed"), "not_adopted": DECISIONS["not_adopted"]},
         "decisions": DECISIONS,
         "steps": STEP_STATUSES,
-        "documents": {**DOCUMENT_KINDS, "workshop_report": _("Public report of the workshop")},
+        "documents": {
+            **DOCUMENT_KINDS,
+            "workshop_report": _("Public report of the workshop"),
+            "consultation_report": _("Report of the consultation on the draft"),
+        },
         "kinds": {"problem": _("Problem"), "solution": _("Solution")},
         "responses": {
             "retained": _("Retained"),
