@@ -84,7 +84,6 @@ def _words() -> dict[str, str]:
         "heavy_addresses": _("Addresses beyond that threshold: %(count)s"),
         "participation": _("Who commented"),
         "source": _("Received"),
-        "row": _("Row"),
         **{f"response.{k}": str(v) for k, v in RESPONSES.items()},
         **{f"source.{k}": str(v) for k, v in SOURCES.items()},
     }
