@@ -279,7 +279,8 @@ def record_adoption(
         FollowUpUpdate(
             recommendation_id=recommendation.id,
             status=decision,
-            note=f"{session_name} ({when.isoformat()})" + (f"\n{note}" if note else ""),
+            # The date isolated left to right (LRI ... PDI): in an Arabic line, 2024-05-06 would read 06-05-2024.
+            note=f"{session_name} (\u2066{when.isoformat()}\u2069)" + (f"\n{note}" if note else ""),
             author_id=user.id,
         )
     )
