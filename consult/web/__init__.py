@@ -26,7 +26,18 @@ def error_response(status: int, code: str, message: str):
 
 
 def init_app(app: Flask) -> None:
-    from consult.web import api, auth, equality, facilitate, offline, participate, processes, public, reports
+    from consult.web import (
+        api,
+        auth,
+        consultation,
+        equality,
+        facilitate,
+        offline,
+        participate,
+        processes,
+        public,
+        reports,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(participate.bp)
@@ -37,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(equality.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(consultation.bp)
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
