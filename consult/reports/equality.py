@@ -42,6 +42,14 @@ def equality_labels() -> dict[str, str]:
         "by_category": _("Participants by stakeholder category and gender"),
         "by_age": _("Participants by age and gender"),
         "scribed": _("Contributions entered for people without a phone, by category and gender of the speaker"),
+        "online": _("Who commented on the draft"),
+        "online_intro": _(
+            "The consultation on the draft, online and on paper: each comment counts once, by what its author chose to "
+            "say about themselves. Rejected comments are not counted."
+        ),
+        "online_comments": _("Comments"),
+        "online_by_category": _("Comments by stakeholder category and gender"),
+        "online_by_age": _("Comments by age and gender"),
         "survival": _("Whose contributions survived"),
         "survival_intro": _(
             "Of the contributions (problems and solutions, duplicates included) of each group: how many were retained "
@@ -190,6 +198,14 @@ def write_equality_pdf(report: dict[str, Any], process: Process, *, lang: str, u
         _gender_table(pdf, labels, report["by_category_gender"], "category", labels["by_category"])
         _gender_table(pdf, labels, report["by_age_gender"], "age", labels["by_age"])
         _gender_table(pdf, labels, report["scribed_by_category_gender"], "category", labels["scribed"])
+
+        if report.get("online"):
+            online = report["online"]
+            pdf.heading(labels["online"], room=60)
+            pdf.para(labels["online_intro"], size=9)
+            pdf.para(f"{labels['online_comments']}: {online['comments']}", bold=True)
+            _gender_table(pdf, labels, online["by_category_gender"], "category", labels["online_by_category"])
+            _gender_table(pdf, labels, online["by_age_gender"], "age", labels["online_by_age"])
 
         pdf.heading(labels["survival"], room=80)
         pdf.para(labels["survival_intro"], size=9)

@@ -24,6 +24,7 @@ from consult.extensions import db
 from consult.models import Adoption, Item, Participant, Process, Recommendation, Workshop
 from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS
 from consult.reports.outcome import FOLD_BELOW, NOT_GIVEN, add_attendance, attendance_counts, scribed_ids
+from consult.services.consultation import comments_of, consultation_step
 from consult.services.events import PUBLIC_STATUSES
 
 GENDER_COLUMNS = (*GENDERS, NOT_GIVEN)
@@ -192,6 +193,25 @@ def _survival_rows(
     return rows
 
 
+def _online(process: Process) -> dict[str, Any] | None:
+    """Who spoke in the consultation on the draft (online, on paper, at the office): one comment, one voice."""
+    step = consultation_step(process)
+    if step is None or step.opens_at is None:
+        return None
+    comments = [c for c in comments_of(step) if c.status != "rejected"]
+    by_category: Table = defaultdict(_row)
+    by_age: Table = defaultdict(_row)
+    for c in comments:
+        by_category[c.category or NOT_GIVEN][c.gender or NOT_GIVEN] += 1
+        by_age[c.age_band or NOT_GIVEN][c.gender or NOT_GIVEN] += 1
+    return {
+        "comments": len(comments),
+        "by_source": dict(Counter(c.source for c in comments)),
+        "by_category_gender": suppress(_fold_rows(dict(by_category)), (*CATEGORIES, NOT_GIVEN)),
+        "by_age_gender": suppress(_fold_rows(dict(by_age)), (*AGE_BANDS, "other", NOT_GIVEN)),
+    }
+
+
 def equality_report(process: Process, *, published_only: bool = True) -> dict[str, Any]:
     """Participation and the survival of contributions across the process's (published) workshops, folded."""
     workshops = report_workshops(process, published_only=published_only)
@@ -257,6 +277,7 @@ def equality_report(process: Process, *, published_only: bool = True) -> dict[st
         ],
         "purged_workshops": sum(1 for w in workshops if w.purged_at is not None),
         **participation,
+        "online": _online(process),
         "survival": {
             "by_gender": _survival_rows(by_gender, dict(people_gender), GENDER_COLUMNS, fold=False),
             "by_category": _survival_rows(by_category, dict(people_category), (*CATEGORIES, NOT_GIVEN), fold=True),

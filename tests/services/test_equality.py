@@ -4,6 +4,7 @@ from datetime import date
 
 from consult.extensions import db
 from consult.services import unit_of_work
+from consult.services.consultation import consultation_step, draft_axes, open_consultation, post_comment
 from consult.services.equality import equality_report, suppress
 from consult.services.items import post_item
 from consult.services.privacy import purge_workshop
@@ -155,3 +156,24 @@ def test_suppress_hides_a_second_cell_where_a_total_gives_the_first_away():
     # And down the women's column: the civil society's 4 would give the citizens' woman away from the total.
     assert row(shown, "civil_society")["female"] is None or shown["total"]["female"] is None
     assert shown["total"]["total"] == 14
+
+
+def test_who_commented_on_the_draft_joins_the_report_folded_like_the_hall(app, facilitator):
+    process = published(small_room(facilitator, women=3), facilitator)
+    assert equality_report(process)["online"] is None  # no consultation opened yet
+    step = consultation_step(process)
+    run(open_consultation, step, facilitator)
+    axis = draft_axes(process)[0]
+    voices = [("female", "civil_society")] * 4 + [("male", "council_member")] * 2 + [(None, None)]
+    for n, (gender, category) in enumerate(voices):
+        run(post_comment, step, text=f"رأي {n}", consent=True, axis=axis, gender=gender, category=category,
+            browser=f"b{n}", client_id=f"c{n}")  # fmt: skip
+    run(post_comment, step, text="Sur papier", consent=None, axis=axis, user=facilitator, source="paper",
+        gender="female", category="civil_society")  # fmt: skip
+    online = equality_report(process)["online"]
+    assert online["comments"] == 8 and online["by_source"] == {"online": 7, "paper": 1}
+    table = online["by_category_gender"]
+    assert row(table, "civil_society")["female"] == 5
+    # Two council members are folded into "other", and their men's cell hidden: 2 people must not be recognized.
+    assert "council_member" not in [r["key"] for r in table["rows"]] and row(table, "other")["male"] is None
+    assert table["hidden"]
