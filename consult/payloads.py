@@ -31,9 +31,14 @@ def theme_payload(theme: Theme) -> dict[str, Any]:
 
 
 def group_payload(group: Group) -> dict[str, Any]:
+    """table: its number within the axis when the axis has several tables, else None; names: then its name in every
+    language, as theme.names (a single table is named after its axis)."""
+    table = group.is_table
     return {
         "id": group.id,
         "name": group.name_in(current_language()),
+        "names": group.all_names(LANGUAGES) if table else None,
+        "table": group.table_number if table else None,
         "position": group.position,
         "theme": theme_payload(group.theme),
         "rapporteur_id": group.rapporteur_id,
@@ -57,6 +62,8 @@ def workshop_payload(workshop: Workshop) -> dict[str, Any]:
             "anonymous": workshop.setting("anonymous"),
             "premoderation": workshop.setting("premoderation"),
             "phase_actions": dict(workshop.setting("phase_actions") or {}),
+            "tables_per_axis": workshop.setting("tables_per_axis"),
+            "table_size": workshop.setting("table_size"),
         },
         "principles": list(workshop.principles or []),
         "groups": [group_payload(g) for g in workshop.groups],

@@ -35,7 +35,12 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "anonymous": False,
     "premoderation": False,
     "phase_actions": {},
+    # Large rooms: tables (groups) per axis, and a size at which a full axis opens one more (0: never).
+    "tables_per_axis": 1,
+    "table_size": 0,
 }
+# A table's name, numbered within its axis, in every language by the catalog.
+TABLE_NAME = _l("Table %(number)d")
 
 
 class Workshop(db.Model):
@@ -118,7 +123,9 @@ class Theme(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
     workshop: Mapped[Workshop] = relationship(back_populates="themes")
-    groups: Mapped[list[Group]] = relationship(back_populates="theme", cascade="all, delete-orphan")
+    groups: Mapped[list[Group]] = relationship(
+        back_populates="theme", order_by="Group.position", cascade="all, delete-orphan"
+    )
 
     def name_in(self, lang: str) -> str:
         """The name a screen in lang shows: the facilitator's, else the workshop's, else the catalog's."""
@@ -154,7 +161,28 @@ class Group(db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.theme.name
+        return self.name_in(self.workshop.language)
+
+    @property
+    def table_number(self) -> int:
+        """1, 2, ... within the axis, in position order."""
+        return self.theme.groups.index(self) + 1
+
+    @property
+    def is_table(self) -> bool:
+        """One of several groups of its axis: then it is named after its number too."""
+        return len(self.theme.groups) > 1
+
+    def table_name_in(self, lang: str) -> str:
+        with force_locale(lang):
+            return str(TABLE_NAME % {"number": self.table_number})
 
     def name_in(self, lang: str) -> str:
-        return self.name or self.theme.name_in(lang)
+        if self.name:
+            return self.name
+        if not self.is_table:
+            return self.theme.name_in(lang)
+        return f"{self.theme.name_in(lang)} · {self.table_name_in(lang)}"
+
+    def all_names(self, languages: tuple[str, ...]) -> dict[str, str]:
+        return {lang: self.name_in(lang) for lang in languages}

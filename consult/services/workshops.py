@@ -19,6 +19,7 @@ from consult.services.access import check_facilitator
 from consult.services.errors import forbidden, invalid, not_found
 from consult.services.events import lock_workshop, record_event
 from consult.services.guards import lock_open
+from consult.services.tables import arrange_tables, check_table_size, check_tables_per_axis
 from consult.services.text import clean_text
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read off a projector must not be mistyped.
@@ -123,7 +124,8 @@ def create_workshop(
 
 
 def set_axes(workshop: Workshop, user: User, names: list[str], other_names: dict[str, list[str]] | None = None) -> None:
-    """Rename, add and remove axes in order; each axis has one group. An axis with items cannot be removed.
+    """Rename, add and remove axes in order; a new axis has one group (arrange_tables adds the other tables). An axis
+    with items cannot be removed.
 
     other_names gives, per language, the axes' names in the same order (a blank line: none in that language)."""
     check_facilitator(workshop, user)
@@ -202,8 +204,10 @@ def update_workshop(
     workshop.venue = clean_text(venue, field="venue", max_length=200, required=False, multiline=False)
     workshop.language = language
     workshop.principles = _clean_lines(principles, field="principles", max_items=MAX_THEMES)
+    tables = int(workshop.setting("tables_per_axis"))
     set_axes(workshop, user, axes, axis_names)
     _apply_settings(workshop, **(settings or {}))
+    arrange_tables(workshop, tables)
     _announce(workshop, user, before)
 
 
@@ -234,18 +238,25 @@ def update_settings(
     hide_votes: object = None,
     phase_actions: object = None,
     premoderation: object = None,
+    tables_per_axis: object = None,
+    table_size: object = None,
 ) -> None:
-    """Voting budget, hidden counts, pre-moderation, and what participants may do beyond each phase's default."""
+    """Voting budget, hidden counts, pre-moderation, what participants may do beyond each phase's default, and the
+    tables of each axis (how many, and the size at which a full axis opens one more)."""
     check_facilitator(workshop, user)
     lock_open(workshop, drafts=True)
     before = _screen_state(workshop)
+    tables = int(workshop.setting("tables_per_axis"))
     _apply_settings(
         workshop,
         votes_per_participant=votes_per_participant,
         hide_votes=hide_votes,
         phase_actions=phase_actions,
         premoderation=premoderation,
+        tables_per_axis=tables_per_axis,
+        table_size=table_size,
     )
+    arrange_tables(workshop, tables)
     _announce(workshop, user, before)
 
 
@@ -256,8 +267,14 @@ def _apply_settings(
     hide_votes: object = None,
     phase_actions: object = None,
     premoderation: object = None,
+    tables_per_axis: object = None,
+    table_size: object = None,
 ) -> None:
     settings = dict(workshop.settings or {})
+    if tables_per_axis is not None:
+        settings["tables_per_axis"] = check_tables_per_axis(tables_per_axis)
+    if table_size is not None:
+        settings["table_size"] = check_table_size(table_size)
     if votes_per_participant is not None:
         if isinstance(votes_per_participant, bool) or not isinstance(votes_per_participant, int):
             raise invalid(_l("Give a number of dots from 1 to %(max)d.", max=VOTES_MAX), "votes_per_participant")
