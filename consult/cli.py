@@ -16,7 +16,12 @@ from consult.reports.export import FORMATS, render
 from consult.reports.outcome import REPORT_LANGUAGES
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
-from consult.services.consultation import consultation_step, open_consultation
+from consult.services.consultation import (
+    consultation_step,
+    consultations_to_purge,
+    open_consultation,
+    purge_consultation,
+)
 from consult.services.phases import set_phase
 from consult.services.privacy import (
     expired_workshops,
@@ -219,6 +224,15 @@ def init_app(app: Flask) -> None:
                 refused.append(f"{one}: {error.message}")
                 continue
             click.echo(f"purged {one}: {removed} participants")
+        if past_retention:
+            # A closed consultation needs its browsers' and addresses' hashes no more: they go at once.
+            for step in consultations_to_purge():
+                if dry_run:
+                    click.echo(f"would purge the consultation of {step.process.slug}")
+                    continue
+                with unit_of_work():
+                    purge_consultation(step)
+                click.echo(f"purged the consultation of {step.process.slug}: its browser and address hashes")
         if codes and not dry_run:
             release_freed_space()
         if not codes:

@@ -427,3 +427,14 @@ def purge_consultation(step: Step, user: User | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     return len(comments)
+
+
+def consultations_to_purge() -> list[Step]:
+    """Closed consultations that still hold a browser's or an address's hash."""
+    closed = select(Step).where(Step.kind == "consultation", Step.closes_at.is_not(None), Step.closes_at <= utcnow())
+    holding = (
+        select(Support.step_id)
+        .where(Support.browser.is_not(None))
+        .union(select(Comment.step_id).where((Comment.browser.is_not(None)) | (Comment.address.is_not(None))))
+    )
+    return list(db.session.scalars(closed.where(Step.id.in_(holding)).order_by(Step.id)))

@@ -7,9 +7,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from consult.extensions import db
-from consult.models import Commune, Participant, Workshop
+from consult.models import Commune, Participant, Support, Workshop
 from consult.models.base import utcnow
 from consult.services import unit_of_work
+from consult.services.access import Actor
+from consult.services.consultation import consultation_step, open_consultation, results, support
+from consult.services.processes import attach_workshop, create_process
+from consult.services.recommendations import save_recommendation
 from consult.services.workshops import close_workshop
 from tests.conftest import make_facilitator, make_participant, make_workshop
 from tests.services.test_privacy import NICKNAMES, finished_workshop
@@ -107,3 +111,25 @@ def test_retention_shows_and_sets_the_communes_period(runner, facilitator):
     assert db.session.get(Commune, facilitator.commune_id).retention_days == 180
     refused = runner.invoke(args=["retention", name, "0"])
     assert refused.exit_code == 1 and "between 1 and 3650" in refused.output
+
+
+def test_expired_also_erases_a_closed_consultations_hashes_and_keeps_its_counts(runner, facilitator):
+    workshop = make_workshop(facilitator)
+    with unit_of_work():
+        process = create_process(facilitator, title="Programme", kind="open_commune")
+        attach_workshop(process, workshop, facilitator)
+        rec = save_recommendation(workshop, Actor(user=facilitator), {"theme_id": workshop.themes[0].id, "title": "R"})
+        step = consultation_step(process)
+        open_consultation(step, facilitator)
+        support(step, rec, browser="phone", address="10.0.0.7")
+    with unit_of_work():
+        step.closes_at = utcnow() - timedelta(days=1)
+    assert "would purge the consultation of programme" in runner.invoke(args=["purge", "--expired", "--dry-run"]).output
+    assert db.session.scalar(select(func.count(Support.id)).where(Support.browser.is_not(None))) == 1
+    result = runner.invoke(args=["purge", "--expired"])
+    assert "purged the consultation of programme" in result.output, result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Support.id)).where(Support.browser.is_not(None))) == 0
+    assert db.session.scalar(select(func.count(Support.id)).where(Support.address.is_not(None))) == 0
+    assert results(step)["recommendations"][0]["supports"] == 1
+    assert "consultation" not in runner.invoke(args=["purge", "--expired"]).output  # nothing left to erase
