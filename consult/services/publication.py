@@ -8,20 +8,33 @@ recommendations and contributions (the bench has 500 and 5,000).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.i18n import LANGUAGES
-from consult.models import Commune, Document, FollowUpUpdate, Group, Item, Process, Recommendation, Theme, Workshop
+from consult.models import (
+    Adoption,
+    Commune,
+    Document,
+    FollowUpUpdate,
+    Group,
+    Item,
+    Process,
+    Recommendation,
+    Step,
+    Theme,
+    Workshop,
+)
 from consult.models.recommendation import recommendation_items
 from consult.payloads import iso
 from consult.reports.outcome import _attendance
@@ -80,6 +93,49 @@ def published_workshops(process: Process) -> list[Workshop]:
     return sorted(found, key=lambda w: (w.date is None, w.date or date.min, w.id))
 
 
+def public_version(process: Process) -> str:
+    """What changes whenever anything the public page shows changes, read in a few small statements: the pages are
+    built again only then (an axis renamed after publishing waits for the next change or the cache's expiry)."""
+    shown = db.session.execute(
+        select(Workshop.id, Workshop.published_at).where(
+            Workshop.process_id == process.id, Workshop.published_at.is_not(None)
+        )
+    ).all()
+    ids = [row.id for row in shown]
+    in_recs = Recommendation.workshop_id.in_(ids)
+    figures = [
+        db.session.execute(select(func.count(Item.id), func.max(Item.updated_at)).where(Item.workshop_id.in_(ids))),
+        db.session.execute(select(func.count(Recommendation.id), func.max(Recommendation.updated_at)).where(in_recs)),
+        db.session.execute(
+            select(func.count())
+            .select_from(recommendation_items)
+            .join(Recommendation, Recommendation.id == recommendation_items.c.recommendation_id)
+            .where(in_recs)
+        ),
+        db.session.execute(
+            select(func.count(Adoption.id), func.max(Adoption.recorded_at))
+            .join(Recommendation, Recommendation.id == Adoption.recommendation_id)
+            .where(in_recs)
+        ),
+        db.session.execute(
+            select(func.count(FollowUpUpdate.id), func.max(FollowUpUpdate.id))
+            .join(Recommendation, Recommendation.id == FollowUpUpdate.recommendation_id)
+            .where(in_recs)
+        ),
+        db.session.execute(
+            select(func.count(Document.id), func.max(Document.id)).where(Document.process_id == process.id)
+        ),
+        db.session.execute(
+            select(Step.kind, Step.title, Step.starts_on, Step.ends_on, Step.status)
+            .where(Step.process_id == process.id)
+            .order_by(Step.position)
+        ),
+    ]
+    stamp = [process.id, process.slug, process.updated_at, process.published_at, *shown]
+    stamp += [tuple(row) for result in figures for row in result]
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:20]
+
+
 def _day(value: date | datetime | None) -> str | None:
     if value is None:
         return None
@@ -95,20 +151,72 @@ def item_decision(status: str, numbers: list[int], decision: str | None) -> str 
     return decision
 
 
-def _recommendations(workshops: list[Workshop]) -> list[Recommendation]:
-    """Numbered over the process: workshop after workshop, each in axis order then its own order."""
+def _recommendations(workshops: list[Workshop]) -> list[SimpleNamespace]:
+    """Numbered over the process: workshop after workshop, each in axis order then its own order.
+
+    Read as rows, not ORM objects (a tenth of the time for 500), each with its adoption and its ordered updates, in
+    the shape follow_state() reads."""
     order = {w.id: i for i, w in enumerate(workshops)}
-    recs = db.session.scalars(
-        select(Recommendation)
+    ids = select(Recommendation.id).where(Recommendation.workshop_id.in_(order))
+    result = db.session.execute(
+        select(
+            Recommendation.id,
+            Recommendation.workshop_id,
+            Recommendation.theme_id,
+            Recommendation.title,
+            Recommendation.body,
+            Recommendation.priority,
+            Recommendation.horizon,
+            Recommendation.deadline,
+            Recommendation.indicator,
+            Recommendation.responsible,
+        )
         .join(Theme, Theme.id == Recommendation.theme_id)
-        .where(Recommendation.workshop_id.in_(order))
-        .options(selectinload(Recommendation.updates), selectinload(Recommendation.adoption))
+        .where(Recommendation.id.in_(ids))
         .order_by(Theme.position, Recommendation.position, Recommendation.id)
-    ).all()
+    )
+    fields = list(result.keys())
+    rows = result.all()
+    adoptions = {
+        row.recommendation_id: row
+        for row in db.session.execute(
+            select(
+                Adoption.recommendation_id,
+                Adoption.decision,
+                Adoption.amended_text,
+                Adoption.reason,
+                Adoption.session_name,
+                Adoption.session_date,
+                Adoption.recorded_at,
+            ).where(Adoption.recommendation_id.in_(ids))
+        )
+    }
+    updates: dict[int, list] = {}
+    for row in db.session.execute(
+        select(
+            FollowUpUpdate.recommendation_id,
+            FollowUpUpdate.status,
+            FollowUpUpdate.progress,
+            FollowUpUpdate.service,
+            FollowUpUpdate.note,
+            FollowUpUpdate.link,
+            FollowUpUpdate.document_id,
+            FollowUpUpdate.created_at,
+        )
+        .where(FollowUpUpdate.recommendation_id.in_(ids))
+        .order_by(FollowUpUpdate.created_at, FollowUpUpdate.id)
+    ):
+        updates.setdefault(row.recommendation_id, []).append(row)
+    recs = [
+        SimpleNamespace(
+            **dict(zip(fields, row, strict=True)), adoption=adoptions.get(row.id), updates=updates.get(row.id, [])
+        )
+        for row in rows
+    ]
     return sorted(recs, key=lambda r: order[r.workshop_id])  # stable: keeps the axis order within a workshop
 
 
-def _update(update: FollowUpUpdate, documents: dict[int, dict]) -> dict[str, Any]:
+def _update(update: Any, documents: dict[int, dict]) -> dict[str, Any]:
     return {
         "date": _day(update.created_at),
         "at": iso(update.created_at),
@@ -346,7 +454,11 @@ def public_process(process: Process, lang: str = "ar", *, contributions: bool = 
 
 def public_recommendation(process: Process, rec_id: int, lang: str = "ar") -> dict[str, Any]:
     """One recommendation of the public page, with the contributions it came from and the process around it."""
-    data = public_process(process, lang)
+    return recommendation_view(public_process(process, lang), rec_id)
+
+
+def recommendation_view(data: dict[str, Any], rec_id: int) -> dict[str, Any]:
+    """public_recommendation over an already built read model."""
     rec = next((r for r in data["recommendations"] if r["id"] == rec_id), None)
     if rec is None:
         raise not_found()
@@ -359,8 +471,12 @@ def public_recommendation(process: Process, rec_id: int, lang: str = "ar") -> di
 
 
 def feed_entries(process: Process, lang: str = "ar") -> list[dict[str, Any]]:
-    """Publications and follow-up updates, newest first: what the Atom feed carries."""
-    data = public_process(process, lang, contributions=False)
+    """Publications, follow-up updates and uploaded documents, newest first: what the Atom feed carries."""
+    return feed_view(public_process(process, lang, contributions=False))
+
+
+def feed_view(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """feed_entries over an already built read model."""
     entries = [
         {
             "id": f"{data['process']['url']}#workshop-{w['code']}",

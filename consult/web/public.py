@@ -7,30 +7,39 @@ The language comes from ?lang= or else from Accept-Language (then Vary says so),
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import time
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request, send_file
+import brotli
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 from flask_babel import gettext as _
 
 from consult.extensions import db
 from consult.i18n import LANGUAGES, asked_language, current_language, format_day
+from consult.models import Process
 from consult.models.process import DECISIONS, DOCUMENT_KINDS, FOLLOW_STATUSES, STEP_STATUSES
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
 from consult.reports.outcome import FOLD_BELOW, REPORT_LANGUAGES
 from consult.services import ServiceError
 from consult.services.processes import document_path
 from consult.services.publication import (
-    feed_entries,
+    feed_view,
     process_path,
     public_document,
     public_process,
-    public_recommendation,
+    public_version,
     public_workshop,
     published_process,
     published_processes,
+    recommendation_view,
     site_url,
 )
 
@@ -41,6 +50,7 @@ MAX_AGE = 60
 REPORT_MAX_AGE = 600
 OG_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "zgh": "zgh_MA", "en": "en_US"}
 ATOM = "http://www.w3.org/2005/Atom"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
 @bp.before_request
@@ -74,23 +84,118 @@ def in_lang(url: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}lang={asked}"
 
 
-def cacheable(body: str | bytes, content_type: str, *, max_age: int = MAX_AGE, **headers: str) -> Response:
-    """The body with its ETag and a public Cache-Control; 304 when the reader (or proxy) already has it."""
-    data = body.encode() if isinstance(body, str) else body
-    etag = hashlib.sha256(data).hexdigest()[:24]
-    # Flask-Compress sends "<etag>:br" for a compressed body: either names this version.
-    known = {tag.split(":")[0] for tag in request.if_none_match.as_set()}
-    if etag in known:
-        response = Response(status=304)
-        response.set_etag(next(tag for tag in request.if_none_match.as_set() if tag.split(":")[0] == etag))
-    else:
-        response = Response(data, content_type=content_type)
-        response.set_etag(etag)
+def _fingerprint() -> str:
+    """The public templates and stylesheet as deployed: a new release never answers 304 with an old page."""
+    root = Path(__file__).resolve().parent.parent.parent
+    files = sorted((root / "templates" / "public").glob("*.html")) + [root / "static" / "css" / "public.css"]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files if f.exists())).hexdigest()[:12]
+
+
+RELEASE = _fingerprint()
+# Built read models and bodies, by what they depend on: a crowd on one page costs one build per change, not per reader.
+CACHE_SECONDS = 300
+_models: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+_bodies: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+_versions: dict[int, tuple[float, str]] = {}
+FRESH_SECONDS = 1.0
+
+
+def _remember(store: OrderedDict, key: tuple, make: Callable[[], Any], limit: int) -> Any:
+    found = store.get(key)
+    if found is not None and found[0] > time.monotonic():
+        store.move_to_end(key)
+        return found[1]
+    value = make()
+    store[key] = (time.monotonic() + CACHE_SECONDS, value)
+    while len(store) > limit:
+        store.popitem(last=False)
+    return value
+
+
+def _version(found: Process) -> str:
+    """public_version, read again at most every PUBLIC_FRESH_SECONDS (1 s): a crowd costs one version query a
+    second, and a change shows a second later at most (the tests set 0)."""
+    fresh = current_app.config.get("PUBLIC_FRESH_SECONDS", FRESH_SECONDS)
+    known = _versions.get(found.id)
+    if known is not None and known[0] > time.monotonic():
+        return known[1]
+    version = public_version(found)
+    if len(_versions) > 10_000:
+        _versions.clear()
+    _versions[found.id] = (time.monotonic() + fresh, version)
+    return version
+
+
+def _model(found: Process, version: str) -> dict:
+    """The read model (with its contributions) of this version, language and address."""
+    lang = current_language()
+    return _remember(_models, (found.id, lang, site_url(), version), lambda: public_process(found, lang), 8)
+
+
+def _finish(response: Response, max_age: int, headers: dict) -> Response:
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.headers.update(headers)
     if "lang" not in request.args:
         response.vary.add("Accept-Language")
     return response
+
+
+def _not_modified(etag: str) -> Response | None:
+    # Flask-Compress and served() send "<etag>:br" for a compressed body: either names this version.
+    for tag in request.if_none_match.as_set():
+        if tag.split(":")[0] == etag:
+            response = Response(status=304)
+            response.set_etag(tag)
+            return response
+    return None
+
+
+def cacheable(body: str | bytes, content_type: str, *, max_age: int = MAX_AGE, **headers: str) -> Response:
+    """The body with its ETag (its hash) and a public Cache-Control; 304 when the reader (or proxy) already has it."""
+    data = body.encode() if isinstance(body, str) else body
+    etag = hashlib.sha256(data).hexdigest()[:24]
+    response = _not_modified(etag)
+    if response is None:
+        response = Response(data, content_type=content_type)
+        response.set_etag(etag)
+    return _finish(response, max_age, headers)
+
+
+def served(
+    found: Process, build: Callable[[str], str | bytes], content_type: str, *, max_age: int = MAX_AGE, **headers: str
+) -> Response:
+    """A page of the process, built (and compressed) once per version of what it shows; its ETag names that version,
+    so that a revalidation costs one small query and no build."""
+    asked = request.args.get("lang")
+    version = _version(found)
+    key = (request.base_url, current_language(), asked if asked in REPORT_LANGUAGES else None, version, RELEASE)
+    etag = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    response = _not_modified(etag)
+    if response is not None:
+        return _finish(response, max_age, headers)
+    encoding = next((e for e in ("br", "gzip") if e in request.accept_encodings), None)
+
+    def make() -> bytes:
+        body = build(version)
+        return body.encode() if isinstance(body, str) else body
+
+    data = _remember(_bodies, (*key, None), make, 32)
+    if encoding and len(data) >= 1024:
+        data = _remember(_bodies, (*key, encoding), lambda: _compress(data, encoding), 32)
+        response = Response(data, content_type=content_type)
+        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves an encoded body alone
+        response.vary.add("Accept-Encoding")
+        response.set_etag(f"{etag}:{encoding}")
+    else:
+        response = Response(data, content_type=content_type)
+        response.set_etag(etag)
+    return _finish(response, max_age, headers)
+
+
+def _compress(data: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.compress(data, quality=current_app.config.get("COMPRESS_BR_LEVEL", 6))
+    return gzip.compress(data, compresslevel=6)
 
 
 def _process(commune_slug: str, process_slug: str):
@@ -100,8 +205,12 @@ def _process(commune_slug: str, process_slug: str):
         abort(404)
 
 
-def _page(template: str, **context) -> Response:
-    return cacheable(render_template(template, **context), "text/html; charset=utf-8")
+def _page(template: str, **context) -> str:
+    return render_template(template, **context)
+
+
+def _html(found: Process, build: Callable[[str], str]) -> Response:
+    return served(found, build, "text/html; charset=utf-8")
 
 
 def _labels() -> dict:
@@ -132,7 +241,7 @@ def commune(commune_slug: str):
     except ServiceError:
         abort(404)
     name = found.name_ar if current_language() == "ar" else found.name_fr
-    return _page(
+    page = _page(
         "public/commune.html",
         commune=found,
         commune_name=name,
@@ -144,30 +253,35 @@ def commune(commune_slug: str):
         ),
         canonical_url=f"{site_url()}/p/{found.slug}",
     )
+    return cacheable(page, "text/html; charset=utf-8")
 
 
 @bp.route("/<commune_slug>/<process_slug>")
 def process(commune_slug: str, process_slug: str):
     """The process page: steps, workshops, recommendations with their status, progress, documents."""
     found = _process(commune_slug, process_slug)
-    data = public_process(found, current_language(), contributions=False)
-    summary = data["summary"]
-    page_summary = _(
-        "%(recommendations)s recommendations from %(workshops)s workshops; %(done)s done.",
-        recommendations=summary["recommendations"],
-        workshops=len(data["workshops"]),
-        done=summary["by_status"]["done"],
-    )
-    return _page(
-        "public/process.html",
-        data=data,
-        labels=_labels(),
-        fold_below=FOLD_BELOW,
-        page_title=data["process"]["title"],
-        page_summary=(data["process"]["description"] or "") + " " + page_summary,
-        canonical_url=data["process"]["url"],
-        breadcrumbs=_crumbs(found),
-    )
+
+    def build(version: str) -> str:
+        data = _model(found, version)
+        summary = data["summary"]
+        page_summary = _(
+            "%(recommendations)s recommendations from %(workshops)s workshops; %(done)s done.",
+            recommendations=summary["recommendations"],
+            workshops=len(data["workshops"]),
+            done=summary["by_status"]["done"],
+        )
+        return _page(
+            "public/process.html",
+            data=data,
+            labels=_labels(),
+            fold_below=FOLD_BELOW,
+            page_title=data["process"]["title"],
+            page_summary=(data["process"]["description"] or "") + " " + page_summary,
+            canonical_url=data["process"]["url"],
+            breadcrumbs=_crumbs(found),
+        )
+
+    return _html(found, build)
 
 
 def _crumbs(found, *more) -> list[tuple[str, str]]:
@@ -179,15 +293,21 @@ def _crumbs(found, *more) -> list[tuple[str, str]]:
 def open_data(commune_slug: str, process_slug: str):
     """The process page as open data (docs/OPEN_DATA.md)."""
     found = _process(commune_slug, process_slug)
-    body = json.dumps(public_process(found, current_language()), ensure_ascii=False, separators=(",", ":"))
-    return cacheable(body, "application/json", **{"Access-Control-Allow-Origin": "*"})
+
+    def build(version: str) -> str:
+        return json.dumps(_model(found, version), ensure_ascii=False, separators=(",", ":"))
+
+    return served(found, build, "application/json", **{"Access-Control-Allow-Origin": "*"})
 
 
 @bp.route("/<commune_slug>/<process_slug>/feed.atom")
 def feed(commune_slug: str, process_slug: str):
     """Publications, follow-up updates and documents, as an Atom 1.0 feed."""
     found = _process(commune_slug, process_slug)
-    entries = feed_entries(found, current_language())
+    return served(found, lambda version: _atom(found, feed_view(_model(found, version))), ATOM_TYPE)
+
+
+def _atom(found: Process, entries: list[dict]) -> bytes:
     url = site_url() + process_path(found)
     root = ET.Element("feed", xmlns=ATOM)
     root.set("xml:lang", current_language())
@@ -213,8 +333,7 @@ def feed(commune_slug: str, process_slug: str):
         ET.SubElement(node, "link", href=entry["url"], rel="alternate", type="text/html")
         if entry.get("summary"):
             ET.SubElement(node, "summary").text = entry["summary"]
-    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
-    return cacheable(body, "application/atom+xml; charset=utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
 
 def _atom_time(moment: datetime | None) -> str:
@@ -225,21 +344,25 @@ def _atom_time(moment: datetime | None) -> str:
 def recommendation(commune_slug: str, process_slug: str, rec_id: int):
     """One recommendation: the contributions it came from, the council's decision, the dated history."""
     found = _process(commune_slug, process_slug)
-    try:
-        data = public_recommendation(found, rec_id, current_language())
-    except ServiceError:
-        abort(404)
-    rec = data["recommendation"]
-    return _page(
-        "public/recommendation.html",
-        data=data,
-        rec=rec,
-        labels=_labels(),
-        page_title=f"{rec['number']}. {rec['title']}",
-        page_summary=rec["body"] or data["process"]["title"],
-        canonical_url=rec["url"],
-        breadcrumbs=_crumbs(found),
-    )
+
+    def build(version: str) -> str:
+        try:
+            data = recommendation_view(_model(found, version), rec_id)
+        except ServiceError:
+            abort(404)
+        rec = data["recommendation"]
+        return _page(
+            "public/recommendation.html",
+            data=data,
+            rec=rec,
+            labels=_labels(),
+            page_title=f"{rec['number']}. {rec['title']}",
+            page_summary=rec["body"] or data["process"]["title"],
+            canonical_url=rec["url"],
+            breadcrumbs=_crumbs(found),
+        )
+
+    return _html(found, build)
 
 
 @bp.route("/<commune_slug>/<process_slug>/workshops/<code>")
@@ -250,22 +373,25 @@ def workshop(commune_slug: str, process_slug: str, code: str):
         shown = public_workshop(found, code)
     except ServiceError:
         abort(404)
-    data = public_process(found, current_language())
-    row = next(w for w in data["workshops"] if w["code"] == shown.code)
-    contributions = [c for c in data["contributions"] if c["workshop"] == shown.code]
-    return _page(
-        "public/workshop.html",
-        data=data,
-        workshop=row,
-        contributions=contributions,
-        recommendations={r["number"]: r for r in data["recommendations"]},
-        labels=_labels(),
-        fold_below=FOLD_BELOW,
-        page_title=row["title"],
-        page_summary=data["process"]["title"],
-        canonical_url=row["url"],
-        breadcrumbs=_crumbs(found),
-    )
+
+    def build(version: str) -> str:
+        data = _model(found, version)
+        row = next(w for w in data["workshops"] if w["code"] == shown.code)
+        return _page(
+            "public/workshop.html",
+            data=data,
+            workshop=row,
+            contributions=[c for c in data["contributions"] if c["workshop"] == shown.code],
+            recommendations={r["number"]: r for r in data["recommendations"]},
+            labels=_labels(),
+            fold_below=FOLD_BELOW,
+            page_title=row["title"],
+            page_summary=data["process"]["title"],
+            canonical_url=row["url"],
+            breadcrumbs=_crumbs(found),
+        )
+
+    return _html(found, build)
 
 
 @bp.route("/<commune_slug>/<process_slug>/documents/<int:document_id>")
@@ -300,11 +426,16 @@ def report(commune_slug: str, process_slug: str, code: str, fmt: str):
     lang = asked_language(request.args.get("lang")) or shown.language
     if fmt not in FORMATS or lang not in REPORT_LANGUAGES:
         abort(404)
-    data = render_off_loop(shown, fmt, lang=lang, public=True)
-    db.session.rollback()  # the read's transaction ends before the (possibly long) response is sent
     disposition = "inline" if fmt in ("pdf", "json") else "attachment"
-    return cacheable(
-        data,
+
+    def build(_version: str) -> bytes:
+        data = render_off_loop(shown, fmt, lang=lang, public=True)
+        db.session.rollback()  # the read's transaction ends before the (possibly long) response is sent
+        return data
+
+    return served(
+        found,
+        build,
         MIMETYPES[fmt],
         max_age=REPORT_MAX_AGE,
         **{"Content-Disposition": f'{disposition}; filename="{filename(shown, fmt, lang, True)}"'},

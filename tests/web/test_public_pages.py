@@ -16,6 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def published(app, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    app.config["PUBLIC_FRESH_SECONDS"] = 0  # a withdrawal shows at once, not a second later
     return published_ait_amira()
 
 
