@@ -48,6 +48,10 @@ $(VENDOR)/.installed: node_modules/.installed $(VENV)/.requirements
 	done
 	$(SUBSET) --unicodes="$(TIFINAGH_UNICODES)" --output-file=$(VENDOR)/fonts/noto-sans-tifinagh-400.woff2 \
 	  $(FONTS)/noto-sans-tifinagh/files/noto-sans-tifinagh-tifinagh-400-normal.woff2
+	# The six letters of the language switch's ⵜⴰⵎⴰⵣⵉⵖⵜ, for every page (696 bytes): many phones have no Tifinagh.
+	$(BIN)/pyftsubset --layout-features='' --no-hinting --desubroutinize --name-IDs='' --flavor=woff2 \
+	  --unicodes="U+2D30,U+2D49,U+2D4E,U+2D56,U+2D5C,U+2D63" --output-file=$(VENDOR)/fonts/tifinagh-name.woff2 \
+	  $(FONTS)/noto-sans-tifinagh/files/noto-sans-tifinagh-tifinagh-400-normal.woff2
 	touch $@
 
 # The PDF report's fonts: full TTFs (npm), each cut to the scripts it writes. Every layout feature and the glyph

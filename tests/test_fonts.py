@@ -8,6 +8,8 @@ import pytest
 from babel.messages.pofile import read_po
 from fontTools.ttLib import TTFont
 
+from consult.i18n import LANGUAGE_NAMES
+
 ROOT = Path(__file__).resolve().parent.parent
 FONTS = ROOT / "static" / "vendor" / "fonts"
 # Arabic as typed in Moroccan workshops: MSA with harakat and tanween, Darija and names with ڭ گ ڤ پ چ, digits.
@@ -41,6 +43,15 @@ def test_the_tifinagh_subset_covers_the_whole_script():
     block = [*range(0x2D30, 0x2D68), 0x2D6F, 0x2D70, 0x2D7F]
     assert [hex(u) for u in block if u not in covered] == []
     assert {c for c in catalog_text("zgh") if "\u2d30" <= c <= "\u2d7f"} <= {chr(u) for u in covered}
+
+
+def test_the_switchs_tifinagh_letters_are_served_to_every_page():
+    """ⵜⴰⵎⴰⵣⵉⵖⵜ in the language switch is drawn by a 6-letter font that every page may fetch, not by the phone."""
+    covered = {chr(u) for u in glyphs("tifinagh-name")}
+    assert set(LANGUAGE_NAMES["zgh"]) == covered
+    css = (ROOT / "static" / "css" / "app.css").read_text()
+    declared = css.split('font-family: "Tifinagh Name"')[1].split("unicode-range:")[1].split(";")[0]
+    assert {chr(int(u.strip()[2:], 16)) for u in declared.split(",")} == covered
 
 
 # The PDF report's fonts (build/fonts, cut by `make setup` from the full TTFs of the npm packages).
