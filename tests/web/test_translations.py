@@ -68,7 +68,7 @@ def test_translations_keep_the_placeholders(lang):
 # field names in quotes (“since”), keyboard keys (R, D, N, P) and the symbol of the second.
 KEPT_LATIN = re.compile(
     r"%\(\w+\)[sd]|\{\w+\}( s\b)?|“[a-z_]+”|\b[A-Z]\b"
-    r"|\b(PDF|DOCX|XLSX|CSV|JSON|Markdown|QR|IECG|JavaScript|Tashawur|OK)\b"
+    r"|\b(PDF|DOCX|XLSX|CSV|JSON|Markdown|QR|IECG|JavaScript|Tashawur|OK|PAC|PNG|JPEG|MB|Wi-Fi)\b|https?://"
 )
 
 
