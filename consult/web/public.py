@@ -96,7 +96,7 @@ RELEASE = _fingerprint()
 CACHE_SECONDS = 300
 _models: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
 _bodies: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
-_versions: dict[int, tuple[float, str]] = {}
+_versions: dict[tuple[str, str], tuple[float, int, str]] = {}
 FRESH_SECONDS = 1.0
 
 
@@ -112,18 +112,35 @@ def _remember(store: OrderedDict, key: tuple, make: Callable[[], Any], limit: in
     return value
 
 
-def _version(found: Process) -> str:
-    """public_version, read again at most every PUBLIC_FRESH_SECONDS (1 s): a crowd costs one version query a
-    second, and a change shows a second later at most (the tests set 0)."""
+class Ref:
+    """A published process by its address and the version of what its pages show; its row is read only to build."""
+
+    def __init__(self, process_id: int, version: str, process: Process | None = None):
+        self.id, self.version, self._process = process_id, version, process
+
+    @property
+    def process(self) -> Process:
+        if self._process is None:
+            self._process = db.session.get(Process, self.id)
+            if self._process is None or self._process.published_at is None:
+                abort(404)
+        return self._process
+
+
+def _ref(commune_slug: str, process_slug: str) -> Ref:
+    """The process at this address, read again (with its version) at most every PUBLIC_FRESH_SECONDS (1 s): a crowd
+    costs a few small queries a second, and a change shows a second later at most (the tests set 0)."""
     fresh = current_app.config.get("PUBLIC_FRESH_SECONDS", FRESH_SECONDS)
-    known = _versions.get(found.id)
+    key = (commune_slug, process_slug)
+    known = _versions.get(key)
     if known is not None and known[0] > time.monotonic():
-        return known[1]
+        return Ref(known[1], known[2])
+    found = _process(commune_slug, process_slug)
     version = public_version(found)
     if len(_versions) > 10_000:
         _versions.clear()
-    _versions[found.id] = (time.monotonic() + fresh, version)
-    return version
+    _versions[key] = (time.monotonic() + fresh, found.id, version)
+    return Ref(found.id, version, found)
 
 
 def _model(found: Process, version: str) -> dict:
@@ -162,12 +179,12 @@ def cacheable(body: str | bytes, content_type: str, *, max_age: int = MAX_AGE, *
 
 
 def served(
-    found: Process, build: Callable[[str], str | bytes], content_type: str, *, max_age: int = MAX_AGE, **headers: str
+    ref: Ref, build: Callable[[str], str | bytes], content_type: str, *, max_age: int = MAX_AGE, **headers: str
 ) -> Response:
     """A page of the process, built (and compressed) once per version of what it shows; its ETag names that version,
-    so that a revalidation costs one small query and no build."""
+    so that a revalidation costs no query and no build."""
     asked = request.args.get("lang")
-    version = _version(found)
+    version = ref.version
     key = (request.base_url, current_language(), asked if asked in REPORT_LANGUAGES else None, version, RELEASE)
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
     response = _not_modified(etag)
@@ -209,8 +226,8 @@ def _page(template: str, **context) -> str:
     return render_template(template, **context)
 
 
-def _html(found: Process, build: Callable[[str], str]) -> Response:
-    return served(found, build, "text/html; charset=utf-8")
+def _html(ref: Ref, build: Callable[[str], str]) -> Response:
+    return served(ref, build, "text/html; charset=utf-8")
 
 
 def _labels() -> dict:
@@ -259,9 +276,10 @@ def commune(commune_slug: str):
 @bp.route("/<commune_slug>/<process_slug>")
 def process(commune_slug: str, process_slug: str):
     """The process page: steps, workshops, recommendations with their status, progress, documents."""
-    found = _process(commune_slug, process_slug)
+    ref = _ref(commune_slug, process_slug)
 
     def build(version: str) -> str:
+        found = ref.process
         data = _model(found, version)
         summary = data["summary"]
         page_summary = _(
@@ -281,7 +299,7 @@ def process(commune_slug: str, process_slug: str):
             breadcrumbs=_crumbs(found),
         )
 
-    return _html(found, build)
+    return _html(ref, build)
 
 
 def _crumbs(found, *more) -> list[tuple[str, str]]:
@@ -292,19 +310,19 @@ def _crumbs(found, *more) -> list[tuple[str, str]]:
 @bp.route("/<commune_slug>/<process_slug>.json")
 def open_data(commune_slug: str, process_slug: str):
     """The process page as open data (docs/OPEN_DATA.md)."""
-    found = _process(commune_slug, process_slug)
+    ref = _ref(commune_slug, process_slug)
 
     def build(version: str) -> str:
-        return json.dumps(_model(found, version), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(_model(ref.process, version), ensure_ascii=False, separators=(",", ":"))
 
-    return served(found, build, "application/json", **{"Access-Control-Allow-Origin": "*"})
+    return served(ref, build, "application/json", **{"Access-Control-Allow-Origin": "*"})
 
 
 @bp.route("/<commune_slug>/<process_slug>/feed.atom")
 def feed(commune_slug: str, process_slug: str):
     """Publications, follow-up updates and documents, as an Atom 1.0 feed."""
-    found = _process(commune_slug, process_slug)
-    return served(found, lambda version: _atom(found, feed_view(_model(found, version))), ATOM_TYPE)
+    ref = _ref(commune_slug, process_slug)
+    return served(ref, lambda version: _atom(ref.process, feed_view(_model(ref.process, version))), ATOM_TYPE)
 
 
 def _atom(found: Process, entries: list[dict]) -> bytes:
@@ -343,9 +361,10 @@ def _atom_time(moment: datetime | None) -> str:
 @bp.route("/<commune_slug>/<process_slug>/recommendations/<int:rec_id>")
 def recommendation(commune_slug: str, process_slug: str, rec_id: int):
     """One recommendation: the contributions it came from, the council's decision, the dated history."""
-    found = _process(commune_slug, process_slug)
+    ref = _ref(commune_slug, process_slug)
 
     def build(version: str) -> str:
+        found = ref.process
         try:
             data = recommendation_view(_model(found, version), rec_id)
         except ServiceError:
@@ -362,19 +381,20 @@ def recommendation(commune_slug: str, process_slug: str, rec_id: int):
             breadcrumbs=_crumbs(found),
         )
 
-    return _html(found, build)
+    return _html(ref, build)
 
 
 @bp.route("/<commune_slug>/<process_slug>/workshops/<code>")
 def workshop(commune_slug: str, process_slug: str, code: str):
     """A published workshop's contributions, each with its reasoned response."""
-    found = _process(commune_slug, process_slug)
-    try:
-        shown = public_workshop(found, code)
-    except ServiceError:
-        abort(404)
+    ref = _ref(commune_slug, process_slug)
 
     def build(version: str) -> str:
+        found = ref.process
+        try:
+            shown = public_workshop(found, code)
+        except ServiceError:
+            abort(404)
         data = _model(found, version)
         row = next(w for w in data["workshops"] if w["code"] == shown.code)
         return _page(
@@ -391,7 +411,7 @@ def workshop(commune_slug: str, process_slug: str, code: str):
             breadcrumbs=_crumbs(found),
         )
 
-    return _html(found, build)
+    return _html(ref, build)
 
 
 @bp.route("/<commune_slug>/<process_slug>/documents/<int:document_id>")
@@ -418,9 +438,9 @@ def document(commune_slug: str, process_slug: str, document_id: int):
 @bp.route("/<commune_slug>/<process_slug>/workshops/<code>/report.<fmt>")
 def report(commune_slug: str, process_slug: str, code: str, fmt: str):
     """The public report of a published workshop (never the named one), in ?lang= (default: the workshop's)."""
-    found = _process(commune_slug, process_slug)
+    ref = _ref(commune_slug, process_slug)
     try:
-        shown = public_workshop(found, code)
+        shown = public_workshop(ref.process, code)
     except ServiceError:
         abort(404)
     lang = asked_language(request.args.get("lang")) or shown.language
@@ -434,7 +454,7 @@ def report(commune_slug: str, process_slug: str, code: str, fmt: str):
         return data
 
     return served(
-        found,
+        ref,
         build,
         MIMETYPES[fmt],
         max_age=REPORT_MAX_AGE,
