@@ -46,6 +46,7 @@ from consult.services.participants import choose_group, find_group, load_partici
 from consult.services.phases import control_timer, set_phase
 from consult.services.recommendations import delete_recommendation, reorder_recommendations, save_recommendation
 from consult.services.suggestions import suggest_merges
+from consult.services.tables import move_participant, seat_participant
 from consult.services.text import ID_MAX
 from consult.services.votes import budget, cast_vote, dots_used, my_votes, withdraw_vote
 from consult.services.workshops import find_workshop
@@ -201,6 +202,27 @@ class LiveNamespace(Namespace):
             "group_id": group.id,
             "items": [item_payload(i, votes) for i in group_items(workshop, group.id)],
         }
+
+    @live_event
+    def on_join_theme(self, data, *, workshop, participant, user):
+        """A participant picks an axis and is seated at its least-full table; the reply is join_group's."""
+        if participant is None:
+            raise forbidden(_("Only participants take a seat."))
+        group = seat_participant(participant, data.get("theme_id"))
+        seq = workshop.last_seq
+        votes = vote_counts(workshop)
+        return {
+            "ok": True,
+            "seq": seq,
+            "group_id": group.id,
+            "items": [item_payload(i, votes) for i in group_items(workshop, group.id)],
+        }
+
+    @live_event
+    def on_move_participant(self, data, *, workshop, participant, user):
+        """The facilitator seats somebody at another table."""
+        moved = move_participant(workshop, Actor(user, participant), data.get("participant_id"), data.get("group_id"))
+        return {"ok": True, "seq": workshop.last_seq, "participant_id": moved.id, "group_id": moved.group_id}
 
     @live_event
     def on_post(self, data, *, workshop, participant, user):

@@ -15,7 +15,7 @@ from consult.extensions import db
 from consult.i18n import LANGUAGE_NAMES, plural_forms
 from consult.labels import CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Workshop
-from consult.models.workshop import PHASES
+from consult.models.workshop import PHASES, TABLE_NAME
 from consult.payloads import participation_counts
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor, check_facilitator
@@ -44,8 +44,8 @@ from consult.web.screens import (
 bp = Blueprint("facilitate", __name__)
 BOARD_LABELS = {
     "keys": _l(
-        "Keys: 1–9 one group · 0 all groups · R recommendations · D dark · N / P next / previous phase · "
-        "Space pause or resume the timer · ? this help"
+        "Keys: 1–9 one table · 0 all tables · T each axis's tables together · R recommendations · D dark · "
+        "N / P next / previous phase · Space pause or resume the timer · ? this help"
     ),
 }
 CONTROL_LABELS = {
@@ -77,6 +77,7 @@ CONTROL_LABELS = {
     "suggestions_refresh": _l("Look again"),
     "not_same": _l("Not the same"),
     "similarity": _l("similar"),
+    "table": TABLE_NAME,
 }
 
 
@@ -91,6 +92,12 @@ class WorkshopForm(FlaskForm):
     hide_votes = BooleanField(_l("Hide the counts until the vote ends"))
     together = BooleanField(_l("Problems and solutions may be posted in the same phase"))
     premoderation = BooleanField(_l("Approve each new item before everyone sees it (pre-moderation)"))
+    tables_per_axis = IntegerField(_l("Tables per axis"), default=1, validators=[Optional()])
+    table_size = IntegerField(
+        _l("Open a new table in an axis when all its tables have this many people (0: never)"),
+        default=0,
+        validators=[Optional()],
+    )
 
 
 # The axes in each other language, one textarea per language, lines in the same order as the axes.
@@ -121,6 +128,8 @@ def _settings(form: WorkshopForm) -> dict[str, object]:
         "hide_votes": bool(form.hide_votes.data),
         "phase_actions": TOGETHER if form.together.data else {},
         "premoderation": bool(form.premoderation.data),
+        "tables_per_axis": form.tables_per_axis.data,
+        "table_size": form.table_size.data,
     }
 
 
@@ -210,6 +219,8 @@ def workshop(code: str):
         form.hide_votes.data = bool(found.setting("hide_votes"))
         form.together.data = "solution" in (found.setting("phase_actions") or {}).get("problems", [])
         form.premoderation.data = bool(found.setting("premoderation"))
+        form.tables_per_axis.data = found.setting("tables_per_axis")
+        form.table_size.data = found.setting("table_size")
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -293,31 +304,51 @@ def participants(code: str):
     return jsonify(participants=participants_list(found))
 
 
+def table_grid(tables: int) -> tuple[int, int]:
+    """Columns and rows of an axis's tables on the board: wide enough to read, two or three across at most."""
+    across = 1 if tables <= 2 else 2 if tables <= 6 else 3
+    return across, -(-tables // across)
+
+
 @bp.route("/w/<code>/board")
 @login_required
 def board(code: str):
-    """The projector board: one column per group, live; ?focus=<group id>, ?view=recommendations, ?theme=dark."""
+    """The projector board: one block per axis, one column per table, live; ?focus=<group id>, ?plenary=1 (each
+    axis's tables together), ?view=recommendations, ?theme=dark."""
     found = _workshop_for_facilitator(code)
     g.screen_language = found.language  # the room reads the board in the workshop's language; ?lang= still wins
     refresh()
-    columns = []
     items = group_items(found)
-    for group in found.groups:
-        mine = [i for i in items if i.group_id == group.id]
-        problems, loose = nest_items(mine)
-        columns.append({"group": group, "problems": problems, "loose": loose, "count": len(mine)})
+    counts = participation_counts(found)
+    axes = []
+    for theme in found.themes:
+        columns = []
+        for group in theme.groups:
+            mine = [i for i in items if i.group_id == group.id]
+            problems, loose = nest_items(mine)
+            columns.append({"group": group, "problems": problems, "loose": loose, "count": len(mine)})
+        axes.append(
+            {
+                "theme": theme,
+                "columns": columns,
+                "grid": table_grid(len(columns)),
+                "count": sum(c["count"] for c in columns),
+                "participants": sum(counts["by_group"].get(str(c["group"].id), 0) for c in columns),
+            }
+        )
     return render_template(
         "board.html",
         workshop=found,
-        columns=columns,
+        axes=axes,
         join_url=join_url(found),
-        counts=participation_counts(found),
+        counts=counts,
         snapshot=snapshot(found),
         labels={
             **labels(BOARD_LABELS),
             "items_count": plural_forms(items_count),
             "participants_count": plural_forms(participants_count),
             "more_count": plural_forms(more_count),
+            "table": str(TABLE_NAME),
         },
         items_count=items_count,
         participants_count=participants_count,

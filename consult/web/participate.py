@@ -19,6 +19,7 @@ from consult.payloads import allowed_actions
 from consult.services import ServiceError, unit_of_work
 from consult.services.items import group_items, post_item
 from consult.services.participants import NICKNAME_MAX, choose_group, join_workshop, participant_by_token
+from consult.services.tables import seat_participant
 from consult.services.text import ITEM_TEXT_MAX, as_id
 from consult.services.votes import cast_vote, my_votes, withdraw_vote
 from consult.services.workshops import find_workshop, normalize_code
@@ -217,6 +218,7 @@ def room(code: str):
         workshop=workshop,
         participant=participant,
         viewed=viewed,
+        tabs=room_tabs(workshop, participant),
         problems=problems,
         loose=loose,
         form=form,
@@ -230,6 +232,14 @@ def room(code: str):
         labels=labels(ROOM_LABELS, hint_labels(), MODERATION_LABELS, RECOMMENDATION_LABELS),
         voting={"client_id": uuid.uuid4().hex, "mine": my_votes(participant)} if "vote" in allowed else None,
     )
+
+
+def room_tabs(workshop: Workshop, participant: Participant) -> list:
+    """The participant's table first, then the other tables of its axis, then the other axes."""
+    mine = participant.group
+    if mine is None:
+        return list(workshop.groups)
+    return sorted(workshop.groups, key=lambda g: (g.id != mine.id, g.theme_id != mine.theme_id, g.position))
 
 
 @bp.route("/w/<code>/vote", methods=["POST"])
@@ -267,6 +277,23 @@ def pick_group(code: str):
         try:
             with unit_of_work():
                 choose_group(participant, request.form.get("group_id", type=int))
+        except ServiceError as error:
+            flash(str(error.message), "error")
+    return redirect(url_for(".room", code=workshop.code))
+
+
+@bp.route("/w/<code>/axis", methods=["POST"])
+@code_lookup()
+def pick_theme(code: str):
+    """Pick an axis and take a seat at its least-full table (the plain-form way of join_theme)."""
+    workshop = _load(code)
+    participant = current_participant(workshop)
+    if participant is None:
+        return redirect(url_for(".join", code=workshop.code))
+    if FlaskForm().validate_on_submit():
+        try:
+            with unit_of_work():
+                seat_participant(participant, request.form.get("theme_id", type=int))
         except ServiceError as error:
             flash(str(error.message), "error")
     return redirect(url_for(".room", code=workshop.code))

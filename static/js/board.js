@@ -1,5 +1,6 @@
-/* The projector board: every group's column moves live; the phase, the countdown and the dots; views
-   (all groups, one group, the recommendations, dark) from the address or the keyboard. */
+/* The projector board: one block per axis, a column per table, all moving live; the phase, the countdown and the
+   dots; views (all tables, one table, each axis's tables together, the recommendations, dark) from the address or
+   the keyboard. */
 (function () {
   "use strict";
   var T = window.Tashawur;
@@ -9,7 +10,9 @@
   var model = T.model(data.snapshot);
   var phases = data.snapshot.phases;
   var columnsBox = document.querySelector(".columns");
-  var columns = Array.prototype.slice.call(document.querySelectorAll(".column"));
+  var columns = Array.prototype.slice.call(document.querySelectorAll(".column[data-group]"));
+  // The plenary: one column per axis of several tables, with all of their items.
+  var plenaries = Array.prototype.slice.call(document.querySelectorAll(".column-plenary"));
   var recsBox = document.getElementById("recs");
   var toast = document.getElementById("toast");
   var timer = T.countdown(document.getElementById("timer"));
@@ -21,6 +24,14 @@
   var card = T.cards(function (node, item) {
     T.fillItem(node, item, { labels: L, model: model });
   }, function () { return stateKey; });
+  // In the plenary a card says which table it comes from.
+  var plenaryCard = T.cards(function (node, item) {
+    T.fillItem(node, item, { labels: L, model: model, extra: function (c) {
+      var group = model.group(item.group_id);
+      if (group && group.table) c.querySelector(".item-meta").prepend(el("span.badge.table-tag", { text: tableName(group) }));
+    } });
+  }, function () { return stateKey; });
+  function tableName(group) { return L.table.replace("%(number)d", group.table); }
 
   function drawColumns() {
     stateKey = model.workshop.phase + "|" + model.votesHidden() + "|" + model.recommendations.map(function (r) { return r.id + ":" + r.number; }).join();
@@ -32,8 +43,18 @@
       col.querySelector(".count-group-participants").textContent =
         T.plural(L.participants_count, model.counts.by_group[String(groupId)] || 0);
     });
+    document.querySelectorAll(".axis-several").forEach(function (axis) {
+      var themeId = Number(axis.dataset.theme);
+      var items = model.themeItems(themeId);
+      var people = model.workshop.groups.filter(function (g) { return g.theme.id === themeId; })
+        .reduce(function (n, g) { return n + (model.counts.by_group[String(g.id)] || 0); }, 0);
+      axis.querySelector(".count-axis-items").textContent = T.plural(L.items_count, items.length);
+      axis.querySelector(".count-axis-participants").textContent = T.plural(L.participants_count, people);
+      var plenary = axis.querySelector(".column-plenary");
+      if (!plenary.hidden) T.renderThreads(plenary.querySelector(".column-body"), items, plenaryCard);
+    });
     highlight.forEach(function (id) {
-      var node = card.element(id);
+      var node = view.plenary ? plenaryCard.element(id) : card.element(id);
       if (!node || !node.isConnected) return;
       node.classList.remove("fresh");
       void node.offsetWidth;  // restart the glow
@@ -81,7 +102,7 @@
     counting = true;
     requestAnimationFrame(function () {
       counting = false;
-      columns.forEach(countMore);
+      columns.concat(plenaries).forEach(countMore);
     });
   }
   document.addEventListener("scroll", countLater, true);  // a column's scroll does not bubble: caught on its way down
@@ -91,7 +112,7 @@
     var body = col.querySelector(".column-body");
     [body].concat(Array.prototype.slice.call(body.children)).forEach(function (node) { resized.observe(node); });
   }
-  columns.forEach(watch);
+  columns.concat(plenaries).forEach(watch);
 
   // The title and the columns follow the workshop: names, colours, and groups added or removed.
   var title = document.querySelector(".board-title h1");
@@ -101,24 +122,20 @@
       document.title = document.title.replace(title.textContent, w.title);
       title.textContent = w.title;
     }
-    var nodes = w.groups.map(function (g) {
-      var col = columns.filter(function (c) { return Number(c.dataset.group) === g.id; })[0];
-      if (!col) {
-        col = columns[0].cloneNode(true);
-        col.dataset.group = g.id;
-        col.hidden = false;
-        col.querySelector(".column-body").replaceChildren(el("div.problems"), el("div.solutions.loose"));
-        watch(col);
-      }
+    // Tables opened or removed, axes added or moved: the server lays the blocks out again.
+    var shown = columns.map(function (c) { return c.dataset.group; }).join();
+    if (shown !== w.groups.map(function (g) { return g.id; }).join()) { location.reload(); return; }
+    w.groups.forEach(function (g, i) {
+      var col = columns[i];
       col.style.setProperty("--theme", g.theme.color);
       var name = col.querySelector(".column-head h2");
-      name.textContent = g.name;
-      name.id = "column-name-" + g.id;
-      col.querySelector(".column-body").setAttribute("aria-labelledby", name.id);
-      return col;
+      name.textContent = g.table ? tableName(g) : g.name;
+      if (g.table) name.setAttribute("aria-label", g.name);
+      var axis = col.closest(".axis");
+      axis.style.setProperty("--theme", g.theme.color);
+      var axisName = axis.querySelector(".axis-head h2");
+      if (axisName) axisName.textContent = g.theme.name;
     });
-    T.reconcile(columnsBox, nodes);
-    columns = nodes;
   }
 
   function drawHead() {
@@ -155,7 +172,8 @@
   var view = {
     focus: Number(params.get("focus")) || null,
     recs: { recommendations: true, items: false }[params.get("view")],
-    dark: params.get("theme") === "dark"
+    dark: params.get("theme") === "dark",
+    plenary: params.get("plenary") === "1"
   };
   if (view.recs === undefined) view.recs = null;
   function showsRecs() {
@@ -163,17 +181,25 @@
   }
   function applyView() {
     var recs = showsRecs();
-    var focus = view.focus && model.group(view.focus) ? view.focus : null;
+    var plenary = view.plenary && plenaries.length > 0;
+    var focus = view.focus && model.group(view.focus) && !plenary ? view.focus : null;
     document.body.classList.toggle("dark", view.dark);
     document.body.classList.toggle("view-recs", recs);
     document.body.classList.toggle("view-focus", !!focus && !recs);
+    document.body.classList.toggle("view-plenary", plenary && !recs);
     columns.forEach(function (col) { col.hidden = !!focus && Number(col.dataset.group) !== focus; });
-    columnsBox.style.setProperty("--columns", focus ? 1 : columns.length);
+    var axes = Array.prototype.slice.call(columnsBox.querySelectorAll(".axis"));
+    axes.forEach(function (axis) {
+      axis.hidden = !!focus && !axis.querySelector('.column[data-group="' + focus + '"]');
+      var box = axis.querySelector(".column-plenary");
+      if (box) { box.hidden = !plenary; axis.querySelector(".axis-body").hidden = plenary; }
+    });
+    columnsBox.style.setProperty("--columns", focus ? 1 : axes.length);
     columnsBox.hidden = recs;
     recsBox.hidden = !recs;
     var chosen = view.recs === null ? null : view.recs ? "recommendations" : "items";
     var next = new URLSearchParams(location.search);
-    [["focus", focus], ["view", chosen], ["theme", view.dark ? "dark" : null]]
+    [["focus", focus], ["view", chosen], ["theme", view.dark ? "dark" : null], ["plenary", plenary ? "1" : null]]
       .forEach(function (pair) { if (pair[1]) next.set(pair[0], pair[1]); else next.delete(pair[0]); });
     var query = next.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
@@ -264,8 +290,9 @@
       view.focus = id && view.focus !== id ? id : null;
       view.recs = false;
     } else if (key === "r") view.recs = !showsRecs();
+    else if (key === "t") { view.plenary = !view.plenary; view.recs = false; view.focus = null; }
     else if (key === "d") view.dark = !view.dark;
-    else if (key === "escape") { view.focus = null; view.recs = null; }
+    else if (key === "escape") { view.focus = null; view.recs = null; view.plenary = false; }
     else if (key === "n") step(1);
     else if (key === "p") step(-1);
     else if (key === " " || e.code === "Space") toggleTimer();
@@ -273,10 +300,11 @@
     e.preventDefault();
     help.hidden = true;  // the help answered the question asked on the view before
     applyView();
+    drawColumns();  // the plenary draws its cards once shown
   });
 
   drawHead();
+  applyView();
   drawColumns();
   drawRecommendations();
-  applyView();
 })();

@@ -86,19 +86,28 @@
 
   /* Groups */
 
+  function tableName(g) { return g.table ? L.table.replace("%(number)d", g.table) : g.name; }
+
+  // Axis, then its tables: an axis of one table is one tab, as before tables existed.
   function drawTabs() {
     var nav = document.getElementById("group-tabs");
     var key = JSON.stringify([group().id, model.workshop.groups.map(function (g) {
-      return [g.id, g.name, g.theme.color, model.visible(g.id).length];
+      return [g.id, g.name, g.table, g.theme.name, g.theme.color, model.visible(g.id).length];
     })]);
     if (nav.dataset.key === key) return;
     nav.dataset.key = key;
-    nav.replaceChildren.apply(nav, model.workshop.groups.map(function (g) {
+    function tab(g) {
       var current = g.id === group().id;
       return el("button.tab" + (current ? ".active" : ""), {
         type: "button", style: "--theme: " + g.theme.color, "aria-pressed": current ? "true" : "false",
-        "data-group": g.id, onclick: function () { choose(g.id); }
-      }, [el("bdi", { text: g.name }), el("span.tab-count", { text: String(model.visible(g.id).length) })]);
+        "data-group": g.id, "aria-label": g.table ? g.name : null, onclick: function () { choose(g.id); }
+      }, [el("bdi", { text: tableName(g) }), el("span.tab-count", { text: String(model.visible(g.id).length) })]);
+    }
+    nav.replaceChildren.apply(nav, model.themes().map(function (theme) {
+      var tables = model.workshop.groups.filter(function (g) { return g.theme.id === theme.id; });
+      if (tables.length === 1) return tab(tables[0]);
+      return el("div.tab-axis", { role: "group", "aria-label": theme.name, style: "--theme: " + theme.color },
+        [el("bdi.tab-axis-name", { text: theme.name })].concat(tables.map(tab)));
     }));
   }
 
@@ -143,10 +152,37 @@
           if (!body) return;
           participants = new Map(body.participants.map(function (p) { return [p.id, p]; }));
           drawRapporteur();
+          drawSeats();
         })
         .catch(function () { /* offline: the next event tries again */ });
     }, 800);
   }
+  // The people at the table on screen, each with the tables they can be moved to.
+  function drawSeats() {
+    var g = group();
+    var here = Array.from(participants.values()).filter(function (p) { return p.group_id === g.id; });
+    var key = JSON.stringify([g.id, here, model.workshop.groups.map(function (x) { return [x.id, x.name]; })]);
+    var list = document.getElementById("seats-list");
+    if (list.dataset.key === key) return;
+    list.dataset.key = key;
+    document.getElementById("seats-count").textContent = here.length;
+    var others = model.workshop.groups.filter(function (x) { return x.id !== g.id; });
+    list.replaceChildren.apply(list, here.map(function (p) {
+      var name = p.nickname ? p.nickname + " (#" + p.id + ")" : L.participant + " #" + p.id;
+      return el("li.seat", { "data-participant": p.id }, [
+        el("bdi", { text: name }),
+        el("select.move-select", {
+          "aria-label": L.move + " " + name,
+          onchange: function (e) {
+            if (e.target.value) call("move_participant", { participant_id: p.id, group_id: Number(e.target.value) });
+          }
+        }, [el("option", { value: "", text: L.move })].concat(others.map(function (x) {
+          return el("option", { value: x.id, text: x.name });
+        })))
+      ]);
+    }));
+  }
+
   document.getElementById("rapporteur").addEventListener("change", function (e) {
     call("set_rapporteur", { group_id: group().id, participant_id: e.target.value ? Number(e.target.value) : null });
   });
@@ -318,6 +354,7 @@
     drawDrive();
     drawTabs();
     drawRapporteur();
+    drawSeats();
     drawItems();
     drawScribe();
     recs.draw(group().theme.id);

@@ -153,6 +153,7 @@
     // A broadcast names each axis in every language (theme.names): this screen shows its own.
     var lang = document.documentElement.lang;
     function localize(group) {
+      if (group && group.names && group.names[lang]) group.name = group.names[lang];  // a table: "axis · Table 2"
       var own = group && group.theme && group.theme.names && group.theme.names[lang];
       if (!own) return group;
       if (group.name === group.theme.name) group.name = own;  // a group named after its axis

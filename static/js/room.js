@@ -208,7 +208,7 @@
     var heading = document.querySelector("#items .list-title bdi");
     var viewed = model.group(data.viewed);
     if (heading && viewed) heading.textContent = viewed.name;
-    var nodes = w.groups.map(function (g) {
+    var nodes = roomOrder(w.groups).map(function (g) {
       var node = tabs && tabs.querySelector('.tab[data-group="' + g.id + '"]');
       if (!node && tabs) {  // a new group: a tab like the others
         node = tabs.querySelector(".tab").cloneNode(true);
@@ -225,14 +225,22 @@
       return node;
     });
     if (tabs) T.reconcile(tabs, nodes);
-    // Choosing a group is a plain form per group: a changed list of groups is drawn by the server.
+    // Choosing an axis is a plain form per axis: a changed list of axes is drawn by the server.
     var picker = document.querySelector(".group-picker");
     if (picker) {
-      var buttons = picker.querySelectorAll("input[name=group_id]");
-      var same = buttons.length === w.groups.length && w.groups.every(function (g, i) { return Number(buttons[i].value) === g.id; });
+      var themes = model.themes();
+      var buttons = picker.querySelectorAll("input[name=theme_id]");
+      var same = buttons.length === themes.length && themes.every(function (t, i) { return Number(buttons[i].value) === t.id; });
       if (!same) { location.reload(); return; }
-      w.groups.forEach(function (g, i) { buttons[i].form.querySelector("button").textContent = g.name; });
+      themes.forEach(function (t, i) { buttons[i].form.querySelector("button").textContent = t.name; });
     }
+  }
+
+  // My table first, then the other tables of my axis, then the other axes (as the server drew them).
+  function roomOrder(groups) {
+    var mine = model.group(me.group_id);
+    function rank(g) { return !mine ? 0 : g.id === mine.id ? 0 : g.theme.id === mine.theme.id ? 1 : 2; }
+    return groups.slice().sort(function (a, b) { return (rank(a) - rank(b)) || (a.position - b.position); });
   }
 
   function draw() {
@@ -266,6 +274,10 @@
     }
     if (ev.type === "workshop.updated" && me.group_id && !d.groups.some(function (g) { return g.id === me.group_id; })) {
       location.reload();  // my group is gone: the server says where I am now
+      return;
+    }
+    if (ev.type === "participant.group_chosen" && d.participant_id === me.id && d.group_id !== me.group_id) {
+      location.reload();  // the facilitator seated me at another table: the server draws it
       return;
     }
     if (ev.type === "item.created") claim(d.item);
