@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from consult.services.processes import store_document, withdraw_workshop
+from consult.services.processes import post_follow_up, store_document, withdraw_workshop
 from tests.public_process import HIDDEN_TEXT, NICKNAMES, PENDING_TEXT, REJECTED_TEXT, published_ait_amira, run
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -123,3 +123,18 @@ def test_the_public_report_and_an_uploaded_document(client, page, published):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"].startswith("inline")
     assert "Avis de l&#39;IECG" in client.get(page).get_data(as_text=True)
+
+
+def test_a_follow_up_posted_changes_the_page_and_its_etag(client, page, published):
+    first = client.get(f"{page}?lang=fr")
+    run(
+        post_follow_up,
+        published.recommendations[0],
+        published.held.facilitator,
+        status="in_progress",
+        progress=70,
+        note="Note de suivi 9931",
+    )
+    again = client.get(f"{page}?lang=fr", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    assert "Note de suivi 9931" in client.get(f"{page}/recommendations/{published.recommendations[0].id}").text
