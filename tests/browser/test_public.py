@@ -78,5 +78,10 @@ def test_a_citizen_reads_the_process_and_a_recommendation(site, browser, lang):
             assert page.locator(".contribution").count() >= 2
             assert no_horizontal_scroll(page), (device, lang)
             look(page, f"public-recommendation-{lang}-{device}")
+            page.go_back()
+            page.locator(".workshop-card h3 a").first.click()
+            assert page.locator(".contribution").count() == 14  # the hidden, pending and rejected ones are not there
+            assert no_horizontal_scroll(page), (device, lang)
+            look(page, f"public-workshop-{lang}-{device}")
         finally:
             context.close()
