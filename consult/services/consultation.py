@@ -22,7 +22,7 @@ from consult.extensions import db
 from consult.i18n import TIMEZONE
 from consult.models import Comment, FollowUpUpdate, Process, Recommendation, Step, Support, Theme, User, Workshop
 from consult.models.base import utcnow
-from consult.models.consultation import RESPONSES, SOURCES
+from consult.models.consultation import PUBLIC_COMMENT_STATUSES, RESPONSES, SOURCES
 from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, NOTICE_VERSION
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
 from consult.services.processes import check_editor
@@ -438,3 +438,72 @@ def consultations_to_purge() -> list[Step]:
         .union(select(Comment.step_id).where((Comment.browser.is_not(None)) | (Comment.address.is_not(None))))
     )
     return list(db.session.scalars(closed.where(Step.id.in_(holding)).order_by(Step.id)))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.replace(microsecond=0).isoformat() + "Z" if moment else None
+
+
+def open_data(process: Process, base: str) -> dict | None:
+    """The consultation as the public sees it (the process's open data): only published comments, with answers."""
+    step = consultation_step(process)
+    if step is None or step.opens_at is None:
+        return None
+    recs = draft(process)
+    numbers = {r.id: n for n, r in enumerate(recs, start=1)}
+    figures = results(step)
+    page = f"{base}/consultation"
+
+    def answer(c: Comment) -> dict | None:
+        if c.status == "merged":
+            return {"kind": "merged", "text": None, "covered_by": None, "merged_into": c.merged_into_id}
+        if c.response is None:
+            return None
+        return {"kind": c.response, "text": c.response_text, "covered_by": numbers.get(c.covered_by_id)}
+
+    return {
+        "opens_at": _iso(step.opens_at),
+        "closes_at": _iso(step.closes_at),
+        "status": consultation_status(step),
+        "url": page,
+        "draft": [
+            {"number": numbers[r.id], "id": r.id, "title": r.title, "text": current_text(r), "url": f"{page}/{r.id}"}
+            for r in recs
+        ],
+        "comments": [
+            {
+                "id": c.id,
+                "recommendation": numbers.get(c.recommendation_id),
+                "axis": c.axis,
+                "text": c.text,
+                "kind": c.kind,
+                "source": c.source,
+                "created_at": _iso(c.created_at),
+                "status": c.status,
+                "response": answer(c),
+            }
+            for c in comments_of(step, statuses=PUBLIC_COMMENT_STATUSES)
+        ],
+        "supports": {str(numbers[row["id"]]): row["supports"] for row in figures["recommendations"]},
+        "supports_without_heavy_addresses": {
+            str(numbers[row["id"]]): row["supports_without_heavy"] for row in figures["recommendations"]
+        },
+        "heavy_address_threshold": figures["heavy_threshold"],
+        "waiting_for_moderation": figures["waiting"],
+        "without_answer": figures["unanswered"],
+    }
+
+
+def version(process: Process) -> tuple:
+    """What changes whenever the consultation's public figures change (for the public pages' cache)."""
+    step = consultation_step(process)
+    if step is None:
+        return ()
+    comments = db.session.execute(
+        select(Comment.status, func.count(Comment.id), func.max(Comment.responded_at))
+        .where(Comment.step_id == step.id)
+        .group_by(Comment.status)
+        .order_by(Comment.status)
+    ).all()
+    supports = db.session.scalar(select(func.count(Support.id)).where(Support.step_id == step.id))
+    return (step.opens_at, step.closes_at, consultation_status(step), supports, *map(tuple, comments))

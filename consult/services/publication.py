@@ -38,6 +38,7 @@ from consult.models import (
 from consult.models.recommendation import recommendation_items
 from consult.payloads import iso
 from consult.reports.outcome import _attendance
+from consult.services import consultation
 from consult.services.consultation import consultation_status, consultation_step, local_day
 from consult.services.errors import not_found
 from consult.services.events import PUBLIC_STATUSES
@@ -131,7 +132,7 @@ def public_version(process: Process) -> str:
             .order_by(Step.position)
         ),
     ]
-    stamp = [process.id, process.slug, process.updated_at, process.published_at, *shown]
+    stamp = [process.id, process.slug, process.updated_at, process.published_at, *shown, consultation.version(process)]
     stamp += [tuple(row) for result in figures for row in result]
     return hashlib.sha256(repr(stamp).encode()).hexdigest()[:20]
 
@@ -447,6 +448,7 @@ def public_process(process: Process, lang: str = "ar", *, contributions: bool = 
             reverse=True,
         ),
     }
+    data["consultation"] = consultation.open_data(process, base)
     if contributions:
         data["contributions"] = items
     return data

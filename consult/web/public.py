@@ -29,6 +29,7 @@ from consult.models.process import DECISIONS, DOCUMENT_KINDS, FOLLOW_STATUSES, S
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
 from consult.reports.outcome import FOLD_BELOW, REPORT_LANGUAGES
 from consult.services import ServiceError
+from consult.services.consultation import local_day
 from consult.services.processes import document_path
 from consult.services.publication import (
     feed_view,
@@ -73,6 +74,14 @@ def isoday(value: str | None) -> str:
     return format_day(
         datetime.fromisoformat(value.replace("Z", "+00:00")).date() if "T" in value else date.fromisoformat(value)
     )
+
+
+@bp.app_template_filter("closing_day")
+def closing_day(value: str | None) -> str:
+    """The last Moroccan day before an ISO closing time of the read model (it closes at that day's end)."""
+    if not value:
+        return ""
+    return format_day(local_day(datetime.fromisoformat(value.removesuffix("Z")), last=True))
 
 
 @bp.app_template_filter("in_lang")

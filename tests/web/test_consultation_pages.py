@@ -16,7 +16,7 @@ from consult.extensions import db
 from consult.models import Comment, Support
 from consult.services import unit_of_work
 from consult.services.access import Actor
-from consult.services.consultation import consultation_step, draft, open_consultation
+from consult.services.consultation import consultation_step, draft, moderate_comment, open_consultation, respond
 from consult.services.processes import attach_workshop, create_process, update_process
 from consult.services.recommendations import save_recommendation
 from tests.conftest import PASSWORD, make_facilitator, make_workshop, running_app
@@ -207,3 +207,31 @@ def test_staff_read_the_queue_without_forms_and_another_commune_gets_404(client,
     assert other.get(f"/processes/{process.id}/consultation").status_code == 404
     token = token_of(other, "/processes/new")
     assert other.post(f"/processes/{process.id}/consultation/close", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_open_data_carries_the_consultation_with_only_published_comments(client, app, process, facilitator):
+    recs = draft(process)
+    citizen = app.test_client()
+    page = url(process, f"/{recs[1].id}")
+    for text in ("Publié bientôt", "Reste en attente"):
+        citizen.post(page, data={"csrf_token": token_of(citizen, page), "text": text, "consent": "y"})
+    token = token_of(citizen, url(process))
+    citizen.post(url(process, f"/{recs[1].id}/support"), data={"csrf_token": token})
+    published = db.session.scalars(select(Comment).where(Comment.text == "Publié bientôt")).one()
+    with unit_of_work():
+        moderate_comment(published, facilitator, "approve")
+        respond(published, facilitator, response="covered", covered_by=recs[0])
+    public = f"/p/{process.commune.slug}/{process.slug}"
+    data = client.get(public + ".json").get_json()["consultation"]
+    assert {"opens_at", "closes_at", "status", "comments", "supports"} <= set(data)
+    assert data["status"] == "open" and data["supports"] == {"1": 0, "2": 1}
+    assert [c["text"] for c in data["comments"]] == ["Publié bientôt"]
+    comment = data["comments"][0]
+    assert comment["recommendation"] == 2 and comment["kind"] == "comment" and comment["status"] == "visible"
+    assert comment["response"] == {"kind": "covered", "text": None, "covered_by": 1}
+    html = client.get(public).get_data(as_text=True)
+    assert "Reste en attente" not in html and "Reste en attente" not in client.get(public + ".json").get_data(
+        as_text=True
+    )
+    for rec in recs:  # the public page links every draft recommendation
+        assert f'href="http://localhost{url(process, f"/{rec.id}")}"' in html
