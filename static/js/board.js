@@ -122,20 +122,66 @@
       document.title = document.title.replace(title.textContent, w.title);
       title.textContent = w.title;
     }
-    // Tables opened or removed, axes added or moved: the server lays the blocks out again.
-    var shown = columns.map(function (c) { return c.dataset.group; }).join();
-    if (shown !== w.groups.map(function (g) { return g.id; }).join()) { location.reload(); return; }
-    w.groups.forEach(function (g, i) {
-      var col = columns[i];
-      col.style.setProperty("--theme", g.theme.color);
-      var name = col.querySelector(".column-head h2");
-      name.textContent = g.table ? tableName(g) : g.name;
-      if (g.table) name.setAttribute("aria-label", g.name);
-      var axis = col.closest(".axis");
-      axis.style.setProperty("--theme", g.theme.color);
-      var axisName = axis.querySelector(".axis-head h2");
-      if (axisName) axisName.textContent = g.theme.name;
+    // Axes and tables as the workshop now has them: blocks and columns kept, added or removed in place.
+    var kept = [];
+    var axes = model.themes().map(function (theme) {
+      var tables = w.groups.filter(function (g) { return g.theme.id === theme.id; });
+      var axis = columnsBox.querySelector('.axis[data-theme="' + theme.id + '"]') ||
+        el("section.axis", { "data-theme": theme.id }, [el("div.axis-body")]);
+      shapeAxis(axis, theme, tables.length);
+      T.reconcile(axis.querySelector(".axis-body"), tables.map(function (g) {
+        var col = columns.filter(function (c) { return Number(c.dataset.group) === g.id; })[0];
+        if (!col) {
+          col = blank.cloneNode(true);
+          col.dataset.group = g.id;
+          watch(col);
+        }
+        col.style.setProperty("--theme", g.theme.color);
+        var name = col.querySelector(".column-head h2");
+        name.textContent = g.table ? tableName(g) : g.name;
+        if (g.table) name.setAttribute("aria-label", g.name); else name.removeAttribute("aria-label");
+        name.id = "column-name-" + g.id;
+        col.querySelector(".column-body").setAttribute("aria-labelledby", name.id);
+        kept.push(col);
+        return col;
+      }));
+      return axis;
     });
+    T.reconcile(columnsBox, axes);
+    columns = kept;
+    plenaries = Array.prototype.slice.call(columnsBox.querySelectorAll(".column-plenary"));
+  }
+
+  // An empty column to copy for a new table, and an axis's head, grid and plenary for its number of tables.
+  var blank = columns[0].cloneNode(true);
+  blank.hidden = false;
+  blank.querySelector(".column-body").replaceChildren(el("div.problems"), el("div.solutions.loose"));
+  function shapeAxis(axis, theme, tables) {
+    var several = tables > 1;
+    var across = tables <= 2 ? 1 : tables <= 6 ? 2 : 3;  // as the server's table_grid()
+    axis.classList.toggle("axis-several", several);
+    axis.style.setProperty("--theme", theme.color);
+    axis.style.setProperty("--table-columns", across);
+    axis.style.setProperty("--table-rows", Math.ceil(tables / across));
+    var head = axis.querySelector(".axis-head");
+    var plenary = axis.querySelector(".column-plenary");
+    if (several && !head) {
+      head = el("header.axis-head", {}, [
+        el("h2", { dir: "auto", id: "axis-name-" + theme.id }),
+        el("p.column-stats", {}, [el("span.count-axis-participants"), " ", el("span", { "aria-hidden": "true", text: "·" }),
+          " ", el("strong.count-axis-items")])
+      ]);
+      axis.insertBefore(head, axis.firstChild);
+      plenary = el("section.column.column-plenary", { "data-plenary": theme.id, hidden: true }, [
+        el("div.column-body", { tabindex: "0", role: "region", "aria-labelledby": "axis-name-" + theme.id },
+          [el("div.problems"), el("div.solutions.loose")]),
+        el("p.column-more", { "aria-hidden": "true", hidden: true })
+      ]);
+      axis.appendChild(plenary);
+      watch(plenary);
+    }
+    if (!several && head) { head.remove(); plenary.remove(); }
+    if (several) head.querySelector("h2").textContent = theme.name;
   }
 
   function drawHead() {

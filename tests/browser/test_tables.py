@@ -53,7 +53,7 @@ class Phone:
         self.sio.disconnect()
 
 
-def set_tables(server, session, code: str, tables: int) -> None:
+def set_tables(server, session, code: str, tables: int, size: int = 0) -> None:
     """The facilitator's workshop form, as saved with a number of tables per axis."""
     page = session.get(f"{server.url}/facilitate/{code}", timeout=10)
     saved = session.post(
@@ -67,7 +67,7 @@ def set_tables(server, session, code: str, tables: int) -> None:
             "votes_per_participant": "3",
             "together": "y",
             "tables_per_axis": str(tables),
-            "table_size": "0",
+            "table_size": str(size),
         },
         allow_redirects=False,
         timeout=10,
@@ -208,3 +208,28 @@ def test_the_control_panel_lists_tables_under_their_axis_and_moves_people(server
     expect(seats.locator(".seat")).to_have_count(1)
     boxes.first.locator(".tab").nth(2).click()
     expect(seats.locator(".seat")).to_have_count(3)
+
+
+def test_a_table_opened_by_size_joins_the_board_without_a_reload(server, browser, room):
+    page = board_page(browser, server, room["code"], (1920, 1080), "fr")
+    try:
+        page.evaluate("window.notReloaded = true")
+        first_axis = page.locator(".axis").first
+        expect(first_axis.locator(".column[data-group]")).to_have_count(TABLES)
+        set_tables(server, facilitator_session(server), room["code"], TABLES, size=2)
+        theme_id = room["groups"][0]["theme"]["id"]
+        phones = [Phone(server, room["code"], theme_id) for _ in range(2)]  # the second finds every table full
+        for phone in phones:
+            phone.close()
+        expect(first_axis.locator(".column[data-group]")).to_have_count(TABLES + 1)
+        expect(first_axis.locator(".column[data-group]").last.locator("h2")).to_have_text(f"Table {TABLES + 1}")
+        expect(first_axis.locator(".column[data-group]").last.locator(".count-group-items")).to_have_text(
+            "0 contribution"
+        )
+        assert page.evaluate("window.notReloaded") is True
+        # Three across now: every column still whole on the screen.
+        for col in layout(page):
+            assert col["box"]["x"] >= 0 and col["box"]["x"] + col["box"]["width"] <= 1921 and col["clipped"] == 0
+        keep(page, "board-tables-opened-1920")
+    finally:
+        page.context.close()
