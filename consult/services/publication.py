@@ -250,7 +250,7 @@ def consultation_report(process: Process, base: str, lang: str) -> list[dict[str
         return []
     with force_locale(lang):
         title = _("Report of the consultation on the draft")
-        title = title if status == "closed" else f"{title} ({_('in progress')})"
+        title = title if status == "closed" else _("%(title)s (in progress)", title=title)
     return [
         {
             "id": None,
