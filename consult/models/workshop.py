@@ -163,15 +163,19 @@ class Group(db.Model):
     def display_name(self) -> str:
         return self.name_in(self.workshop.language)
 
+    def _tables(self) -> list[Group]:
+        # From the workshop's groups (in position order), which every screen has loaded already: no query per axis.
+        return [g for g in self.workshop.groups if g.theme is self.theme]
+
     @property
     def table_number(self) -> int:
         """1, 2, ... within the axis, in position order."""
-        return self.theme.groups.index(self) + 1
+        return self._tables().index(self) + 1
 
     @property
     def is_table(self) -> bool:
         """One of several groups of its axis: then it is named after its number too."""
-        return len(self.theme.groups) > 1
+        return len(self._tables()) > 1
 
     def table_name_in(self, lang: str) -> str:
         with force_locale(lang):
