@@ -188,8 +188,8 @@ def test_csv_shows_answers_and_quotes_formulas(consulted):
     assert {"'" + FORMULA, "'" + CMD, "'" + AT} <= texts
     assert {ANSWER_TAKEN, ANSWER_NOT, "'" + FORMULA_ANSWER, "'" + AT} <= answers
     assert {row["answer"] for row in found if row["response"] == "covered"} == {
-        "Already covered by recommendation 1",
-        "Already covered by recommendation 2",
+        "Déjà couvert par la recommandation 1",
+        "Déjà couvert par la recommandation 2",
     }  # English until the French catalog gets this message
     assert [r["supports"] for r in found if r["row"] == "recommendation"] == ["10", "1"]
     flat = "\n".join(",".join(row) for row in rows)
