@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from consult.extensions import db
 from consult.i18n import TIMEZONE
@@ -97,6 +98,8 @@ def draft(process: Process) -> list[Recommendation]:
             .join(Theme, Theme.id == Recommendation.theme_id)
             .where(Recommendation.workshop_id.in_(workshop_ids))
             .order_by(Theme.position, Recommendation.position, Recommendation.id)
+            # What every page of the draft reads of each: its axis and its revisions (current_text), in two queries.
+            .options(contains_eager(Recommendation.theme), selectinload(Recommendation.updates))
         )
     )
     return sorted(recs, key=lambda r: order[r.workshop_id])
@@ -276,10 +279,24 @@ def post_comment(
     return comment
 
 
-def comments_of(step: Step, *, statuses: tuple[str, ...] | None = None) -> list[Comment]:
+def comments_of(
+    step: Step,
+    *,
+    statuses: tuple[str, ...] | None = None,
+    about: Recommendation | None | bool = False,
+    browser: str | None = None,
+) -> list[Comment]:
+    """The step's comments, oldest first: of some statuses; about one recommendation (None: the proposals); one
+    browser's own."""
     query = select(Comment).where(Comment.step_id == step.id).order_by(Comment.id)
     if statuses:
         query = query.where(Comment.status.in_(statuses))
+    if about is None:
+        query = query.where(Comment.kind == "proposal")
+    elif about is not False:
+        query = query.where(Comment.recommendation_id == about.id)
+    if browser is not None:
+        query = query.where(Comment.browser == keyed_hash(browser))
     return list(db.session.scalars(query))
 
 
@@ -368,9 +385,11 @@ def _fold(counter: Counter) -> dict[str, int]:
     return dict(sorted(folded.items()))
 
 
-def results(step: Step, *, heavy: int = HEAVY_ADDRESS) -> dict:
-    """Supports and comments per recommendation (supports with and without heavy addresses), and who commented."""
-    recs = draft(step.process)
+def results(step: Step, *, heavy: int = HEAVY_ADDRESS, recs: list[Recommendation] | None = None) -> dict:
+    """Supports and comments per recommendation (supports with and without heavy addresses), and who commented.
+
+    recs: the draft, when the caller has it already."""
+    recs = draft(step.process) if recs is None else recs
     rows = db.session.execute(
         select(Support.recommendation_id, Support.address, func.count(Support.id))
         .where(Support.step_id == step.id)
@@ -385,9 +404,49 @@ def results(step: Step, *, heavy: int = HEAVY_ADDRESS) -> dict:
             heavy_addresses.add(address)
         else:
             light[rec_id] += n
-    published = comments_of(step, statuses=("visible", "merged"))
-    every = comments_of(step)
-    counted = [c for c in every if c.status != "rejected"]
+    # One aggregate instead of every comment loaded: this runs on each draft page and each scripted support.
+    groups = db.session.execute(
+        select(
+            Comment.status,
+            Comment.response.is_(None),
+            Comment.kind,
+            Comment.recommendation_id,
+            Comment.gender,
+            Comment.category,
+            Comment.age_band,
+            Comment.source,
+            func.count(Comment.id),
+        )
+        .where(Comment.step_id == step.id)
+        .group_by(
+            Comment.status,
+            Comment.response.is_(None),
+            Comment.kind,
+            Comment.recommendation_id,
+            Comment.gender,
+            Comment.category,
+            Comment.age_band,
+            Comment.source,
+        )
+    ).all()
+    per_rec: Counter = Counter()
+    gender: Counter = Counter()
+    category: Counter = Counter()
+    age: Counter = Counter()
+    source: Counter = Counter()
+    shown = proposals = waiting = unanswered_ = 0
+    for status, no_response, kind, rec_id, g, cat, band, src, n in groups:
+        if status in PUBLIC_COMMENT_STATUSES:
+            shown += n
+            per_rec[rec_id] += n
+            proposals += n if kind == "proposal" else 0
+        waiting += n if status == "pending" else 0
+        unanswered_ += n if status == "visible" and no_response else 0
+        if status != "rejected":
+            gender[g or "not_given"] += n
+            category[cat or "not_given"] += n
+            age[band or "not_given"] += n
+            source[src] += n
     return {
         "heavy_threshold": heavy,
         "heavy_addresses": len(heavy_addresses),
@@ -396,18 +455,18 @@ def results(step: Step, *, heavy: int = HEAVY_ADDRESS) -> dict:
                 "id": r.id,
                 "supports": supports[r.id],
                 "supports_without_heavy": light[r.id],
-                "comments": sum(1 for c in published if c.recommendation_id == r.id),
+                "comments": per_rec[r.id],
             }
             for r in recs
         ],
-        "proposals": sum(1 for c in published if c.kind == "proposal"),
-        "comments": len(published),
-        "waiting": sum(1 for c in every if c.status == "pending"),
-        "unanswered": sum(1 for c in every if c.status == "visible" and c.response is None),
-        "by_gender": _fold(Counter(c.gender or "not_given" for c in counted)),
-        "by_category": _fold(Counter(c.category or "not_given" for c in counted)),
-        "by_age": _fold(Counter(c.age_band or "not_given" for c in counted)),
-        "by_source": dict(Counter(c.source for c in counted)),
+        "proposals": proposals,
+        "comments": shown,
+        "waiting": waiting,
+        "unanswered": unanswered_,
+        "by_gender": _fold(gender),
+        "by_category": _fold(category),
+        "by_age": _fold(age),
+        "by_source": dict(source),
     }
 
 

@@ -38,7 +38,6 @@ from consult.services.consultation import (
     draft,
     draft_axes,
     find_comment,
-    keyed_hash,
     local_day,
     moderate_comment,
     open_consultation,
@@ -152,7 +151,7 @@ def draft_page(commune_slug: str, process_slug: str):
     process = _process(commune_slug, process_slug)
     step = consultation_step(process)
     recs = draft(process)
-    figures = results(step)
+    figures = results(step, recs=recs)
     by_rec = {row["id"]: row for row in figures["recommendations"]}
     mine = supported_by(step, session.get("browser"))
     axes: dict[str, list] = {}
@@ -219,15 +218,9 @@ def support_door(commune_slug: str, process_slug: str, rec_id: int):
 def _comment_page(process: Process, rec: Recommendation | None, form: CommentForm, status: int = 200):
     step = consultation_step(process)
     recs = draft(process)
-    published = comments_of(step, statuses=("visible", "merged"))
-    key = keyed_hash(session.get("browser"))
-    waiting = [c for c in comments_of(step, statuses=("pending",)) if key and c.browser == key]
-    if rec is not None:
-        published = [c for c in published if c.recommendation_id == rec.id]
-        waiting = [c for c in waiting if c.recommendation_id == rec.id]
-    else:
-        published = [c for c in published if c.kind == "proposal"]
-        waiting = [c for c in waiting if c.kind == "proposal"]
+    published = comments_of(step, statuses=("visible", "merged"), about=rec)
+    browser = session.get("browser")
+    waiting = comments_of(step, statuses=("pending",), about=rec, browser=browser) if browser else []
     return (
         render_template(
             "consultation/comment.html",
