@@ -199,6 +199,12 @@ def withdraw_support(step: Step, recommendation: Recommendation | None, *, brows
     return bool(result.rowcount)
 
 
+def support_count(step: Step, recommendation: Recommendation) -> int:
+    return db.session.scalar(
+        select(func.count(Support.id)).where(Support.step_id == step.id, Support.recommendation_id == recommendation.id)
+    )
+
+
 def supported_by(step: Step, browser: str | None) -> set[int]:
     """The recommendations this browser supports."""
     key = keyed_hash(browser)

@@ -45,6 +45,7 @@ from consult.services.consultation import (
     respond,
     results,
     support,
+    support_count,
     supported_by,
     withdraw_support,
 )
@@ -210,8 +211,7 @@ def support_door(commune_slug: str, process_slug: str, rec_id: int):
         flash(str(error.message), "error")
     else:
         if wants_json:
-            row = next(r for r in results(step)["recommendations"] if r["id"] == rec.id)
-            return jsonify(ok=True, supports=row["supports"], mine=rec.id in supported_by(step, _browser()))
+            return jsonify(ok=True, supports=support_count(step, rec), mine=rec.id in supported_by(step, _browser()))
     return redirect(url_for(".draft_page", commune_slug=commune_slug, process_slug=process_slug) + f"#r{rec.id}", 303)
 
 
