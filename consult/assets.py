@@ -12,6 +12,7 @@ import hashlib
 import posixpath
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Flask, Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
@@ -109,6 +110,9 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     files = StaticFiles(app.static_folder)
     app.extensions["static_files"] = files
+    # The page's icon travels inside the page (330 bytes): one request fewer, 400 ms on 3G, for every first visit.
+    icon = (Path(app.static_folder) / FAVICON).read_text(encoding="utf-8").strip()
+    app.jinja_env.globals["favicon_uri"] = "data:image/svg+xml," + quote(icon, safe=" =:/\"'")
     app.url_defaults(files.add_version)
     app.view_functions["static"] = files.serve
     app.add_url_rule("/favicon.ico", "favicon", files.favicon)

@@ -1,6 +1,9 @@
 """Static files and compression (consult/assets.py): what a phone on a weak network downloads, and how often."""
 
 import re
+from html import unescape as html_unescape
+from pathlib import Path
+from urllib.parse import unquote
 
 import brotli
 from flask import url_for
@@ -46,13 +49,15 @@ def test_a_static_url_carries_its_hash_and_is_kept_a_year(client):
     assert client.get("/static/css/app.css", headers={"If-None-Match": etag}).status_code == 304
 
 
-def test_the_favicon_is_an_icon(client):
+def test_the_favicon_is_an_icon(client, app):
+    # In the page itself (no request on a first visit), and at /favicon.ico for the tools that ask for it.
     html = page(client)
-    icon = re.search(r'<link rel="icon" href="(/static/favicon\.svg\?v=\w+)"', html).group(1)
-    for url in (icon, "/favicon.ico"):
-        response = client.get(url)
-        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
-        assert response.get_data().startswith(b"<svg")
+    inline = re.search(r'<link rel="icon" href="data:image/svg\+xml,([^"]+)" type="image/svg\+xml">', html).group(1)
+    svg = (Path(app.static_folder) / "favicon.svg").read_bytes().strip()
+    assert unquote(html_unescape(inline)).encode() == svg
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data().startswith(b"<svg")
 
 
 def test_socket_io_long_polling_still_answers_under_compression(client):
