@@ -411,29 +411,18 @@ def results(step: Step, *, heavy: int = HEAVY_ADDRESS, recs: list[Recommendation
         else:
             light[rec_id] += n
     # One aggregate instead of every comment loaded: this runs on each draft page and each scripted support.
+    keys = (
+        Comment.status,
+        Comment.response.is_(None),
+        Comment.kind,
+        Comment.recommendation_id,
+        Comment.gender,
+        Comment.category,
+        Comment.age_band,
+        Comment.source,
+    )
     groups = db.session.execute(
-        select(
-            Comment.status,
-            Comment.response.is_(None),
-            Comment.kind,
-            Comment.recommendation_id,
-            Comment.gender,
-            Comment.category,
-            Comment.age_band,
-            Comment.source,
-            func.count(Comment.id),
-        )
-        .where(Comment.step_id == step.id)
-        .group_by(
-            Comment.status,
-            Comment.response.is_(None),
-            Comment.kind,
-            Comment.recommendation_id,
-            Comment.gender,
-            Comment.category,
-            Comment.age_band,
-            Comment.source,
-        )
+        select(*keys, func.count(Comment.id)).where(Comment.step_id == step.id).group_by(*keys)
     ).all()
     per_rec: Counter = Counter()
     gender: Counter = Counter()

@@ -52,15 +52,10 @@ from consult.services.consultation import (
 from consult.services.processes import check_process_reader, find_process
 from consult.services.text import as_id, get_by_id
 from consult.throttle import RateLimited, client_address, hit
+from consult.web.participate import NOT_SAID, options
 from consult.web.public import REPORT_MAX_AGE, cacheable
 
 bp = Blueprint("consultation", __name__)
-
-NOT_SAID = SelectChoice("", _l("I prefer not to say"))
-
-
-def _options(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class SupportForm(FlaskForm):
@@ -70,20 +65,20 @@ class SupportForm(FlaskForm):
 class CommentForm(FlaskForm):
     text = TextAreaField(_l("Your comment"), render_kw={"maxlength": COMMENT_MAX, "rows": 4, "dir": "auto"})
     axis = SelectField(_l("Axis"), choices=[], validate_choice=False)
-    category = SelectField(_l("You are"), choices=[NOT_SAID, *_options(CATEGORY_LABELS)], validate_choice=False)
-    gender = SelectField(_l("Gender"), choices=[NOT_SAID, *_options(GENDER_LABELS)], validate_choice=False)
-    age_band = SelectField(_l("Age"), choices=[NOT_SAID, *_options(AGE_LABELS)], validate_choice=False)
+    category = SelectField(_l("You are"), choices=[NOT_SAID, *options(CATEGORY_LABELS)], validate_choice=False)
+    gender = SelectField(_l("Gender"), choices=[NOT_SAID, *options(GENDER_LABELS)], validate_choice=False)
+    age_band = SelectField(_l("Age"), choices=[NOT_SAID, *options(AGE_LABELS)], validate_choice=False)
     consent = BooleanField(_l("I have read the notice on my data and I agree."))
     client_id = HiddenField()
 
 
 class PaperForm(CommentForm):
     recommendation = SelectField(_l("About"), choices=[], validate_choice=False)
-    source = SelectField(_l("Received"), choices=_options({k: v for k, v in SOURCES.items() if k != "online"}))
+    source = SelectField(_l("Received"), choices=options({k: v for k, v in SOURCES.items() if k != "online"}))
 
 
 class RespondForm(FlaskForm):
-    response = RadioField(_l("Answer"), choices=_options(RESPONSES), validate_choice=False)
+    response = RadioField(_l("Answer"), choices=options(RESPONSES), validate_choice=False)
     text = TextAreaField(_l("What the commune answers"), render_kw={"rows": 2, "dir": "auto"})
     covered_by = SelectField(_l("Covered by"), choices=[], validate_choice=False)
     new_text = TextAreaField(_l("New wording of the recommendation (optional)"), render_kw={"rows": 2, "dir": "auto"})
