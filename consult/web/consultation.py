@@ -49,10 +49,12 @@ from consult.services.consultation import (
     supported_by,
     withdraw_support,
 )
-from consult.services.processes import check_process_reader, find_process
+from consult.services.processes import find_process
 from consult.services.text import as_id, get_by_id
 from consult.throttle import RateLimited, client_address, hit
+from consult.web.forms import show_error
 from consult.web.participate import NOT_SAID, options
+from consult.web.processes import readable_process
 from consult.web.public import REPORT_MAX_AGE, cacheable
 
 bp = Blueprint("consultation", __name__)
@@ -121,11 +123,6 @@ def _meta(process: Process, title: str) -> dict:
 
 def _numbers(recs: list[Recommendation]) -> dict[int, int]:
     return {r.id: n for n, r in enumerate(recs, start=1)}
-
-
-def _apply_error(form: FlaskForm, error: ServiceError) -> None:
-    field = getattr(form, error.field or "", None)
-    (field.errors if field is not None and hasattr(field, "errors") else form.form_errors).append(str(error.message))
 
 
 @bp.context_processor
@@ -261,7 +258,7 @@ def _comment_door(process: Process, rec: Recommendation | None):
                     client_id=form.client_id.data,
                 )
         except ServiceError as error:
-            _apply_error(form, error)
+            show_error(form, error)
             return _comment_page(process, rec, form, 429 if isinstance(error, RateLimited) else 400)
         flash(_("Thank you. Your comment will appear once the commune has checked it."), "success")
         return redirect(request.path, 303)
@@ -286,13 +283,7 @@ def proposal_door(commune_slug: str, process_slug: str):
 
 
 def _editable_step(process_id: int):
-    process = db.session.get(Process, process_id)
-    if process is None:
-        abort(404)
-    try:
-        check_process_reader(process, current_user)
-    except ServiceError:
-        abort(404)
+    process = readable_process(process_id)
     step = consultation_step(process)
     if step is None:
         abort(404)

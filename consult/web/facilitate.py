@@ -31,6 +31,7 @@ from consult.services.workshops import (
     update_workshop,
     workshops_of,
 )
+from consult.web.forms import show_error
 from consult.web.participate import join_url, nest_items, options
 from consult.web.screens import (
     MODERATION_LABELS,
@@ -161,11 +162,6 @@ def _workshop_for_facilitator(code: str) -> Workshop:
     return workshop
 
 
-def _apply_error(form: WorkshopForm, error: ServiceError) -> None:
-    field = getattr(form, error.field or "", None)
-    (field.errors if field is not None and hasattr(field, "errors") else form.form_errors).append(str(error.message))
-
-
 @bp.route("/facilitate/")
 @login_required
 def index():
@@ -198,7 +194,7 @@ def new():
                 update_settings(workshop, current_user, **_settings(form))
                 code = workshop.code
         except ServiceError as error:
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             return redirect(url_for(".workshop", code=code))
     return render_template("facilitate/edit.html", form=form, workshop=None)
@@ -237,7 +233,7 @@ def workshop(code: str):
                     axis_names=_axis_names(form),
                 )
         except ServiceError as error:
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for(".workshop", code=found.code))

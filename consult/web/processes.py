@@ -50,6 +50,7 @@ from consult.services.processes import (
 )
 from consult.services.workshops import workshops_of
 from consult.web.facilitate import _workshop_for_facilitator
+from consult.web.forms import show_error
 from consult.web.participate import options
 
 bp = Blueprint("processes", __name__)
@@ -103,12 +104,7 @@ class DocumentForm(FlaskForm):
     file = FileField(_l("File: PDF, PNG or JPEG"))
 
 
-def _apply_error(form: FlaskForm, error: ServiceError) -> None:
-    field = getattr(form, error.field or "", None)
-    (field.errors if field is not None and hasattr(field, "errors") else form.form_errors).append(str(error.message))
-
-
-def _readable(process_id: int) -> Process:
+def readable_process(process_id: int) -> Process:
     """The process, for any account of its commune; another commune's is not even acknowledged."""
     process = db.session.get(Process, process_id)
     if process is None:
@@ -122,7 +118,7 @@ def _readable(process_id: int) -> Process:
 
 def _editable(process_id: int) -> Process:
     """The process, for a POST: staff of the commune read it but are refused a change."""
-    process = _readable(process_id)
+    process = readable_process(process_id)
     if not current_user.can_facilitate:
         abort(403)
     return process
@@ -202,7 +198,7 @@ def new():
                 )
                 process_id = process.id
         except ServiceError as error:
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for(".edit", process_id=process_id))
@@ -254,7 +250,7 @@ def _edit_page(process: Process, details: ProcessDetailsForm | None = None, step
 @login_required
 def edit(process_id: int):
     """A process: what it is, its steps, its workshops and their publication, the recommendations, the documents."""
-    process = _readable(process_id) if request.method == "GET" else _editable(process_id)
+    process = readable_process(process_id) if request.method == "GET" else _editable(process_id)
     if request.method == "GET":
         return _edit_page(process)
     details = ProcessDetailsForm()
@@ -271,7 +267,7 @@ def edit(process_id: int):
                     published=bool(details.published.data),
                 )
         except ServiceError as error:
-            _apply_error(details, error)
+            show_error(details, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for(".edit", process_id=process.id))
@@ -417,7 +413,7 @@ def upload(process_id: int):
                     data=upload_.read() if upload_ else b"",
                 )
         except ServiceError as error:
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             flash(_("The document is in the repository."), "success")
             return redirect(url_for(".edit", process_id=process.id, _anchor="documents"))
@@ -429,7 +425,7 @@ def upload(process_id: int):
 @login_required
 def document(process_id: int, document_id: int):
     """A stored document, for the commune's accounts."""
-    process = _readable(process_id)
+    process = readable_process(process_id)
     found = db.session.get(Document, document_id)
     if found is None or found.process_id != process.id or not document_path(found).exists():
         abort(404)
@@ -486,7 +482,7 @@ def _recommendation_page(process: Process, rec: Recommendation, adoption=None, u
 def recommendation(process_id: int, rec_id: int):
     """The council's decision on a recommendation, its follow-up updates and their dated history."""
     if request.method == "GET":
-        process = _readable(process_id)
+        process = readable_process(process_id)
         return _recommendation_page(process, _recommendation(process, rec_id))
     too_large = _allow_upload()
     process = _editable(process_id)
@@ -510,7 +506,7 @@ def recommendation(process_id: int, rec_id: int):
                         reason=form.reason.data,
                     )
             except ServiceError as error:
-                _apply_error(form, error)
+                show_error(form, error)
             else:
                 flash(_("The council's decision is recorded."), "success")
                 return redirect(url_for(".recommendation", process_id=process.id, rec_id=rec.id))
@@ -546,7 +542,7 @@ def recommendation(process_id: int, rec_id: int):
             if error.field == "file":
                 form.document.errors.append(str(error.message))
             else:
-                _apply_error(form, error)
+                show_error(form, error)
         else:
             flash(_("The update is in the history."), "success")
             return redirect(url_for(".recommendation", process_id=process.id, rec_id=rec.id, _anchor="history"))
