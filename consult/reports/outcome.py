@@ -210,17 +210,26 @@ def scribed_ids(workshop: Workshop) -> frozenset[int]:
     return frozenset((workshop.attendance or {}).get("scribe_item_ids", ()))
 
 
+def item_decision(status: str, numbers: list[int], decision: str | None) -> str | None:
+    """The reasoned response a contribution got: merged, then retained in a recommendation, then the facilitator's."""
+    if status == "merged":
+        return "merged"
+    if numbers:
+        return "retained"
+    return decision
+
+
 def _item(
     item: Item, votes: dict[int, int], numbers: dict[int, int], public: bool, names: dict[int, str], scribed: frozenset
 ) -> dict:
-    if item.status == "merged":
-        decision = {"decision": "merged", "merged_into": item.merged_into_id}
-    elif item.recommendations:
-        decision = {"decision": "retained", "recommendations": sorted(numbers[r.id] for r in item.recommendations)}
+    in_recs = sorted(numbers[r.id] for r in item.recommendations)
+    decision = {"decision": item_decision(item.status, in_recs, item.decision)}
+    if decision["decision"] == "merged":
+        decision["merged_into"] = item.merged_into_id
+    elif decision["decision"] == "retained":
+        decision["recommendations"] = in_recs
     elif item.decision:
-        decision = {"decision": item.decision, "reason": item.decision_reason}
-    else:
-        decision = {"decision": None}
+        decision["reason"] = item.decision_reason
     data = {
         "id": item.id,
         "kind": item.kind,

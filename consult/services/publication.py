@@ -37,7 +37,7 @@ from consult.models import (
 )
 from consult.models.recommendation import recommendation_items
 from consult.payloads import iso
-from consult.reports.outcome import _attendance
+from consult.reports.outcome import _attendance, item_decision
 from consult.services import consultation
 from consult.services.consultation import consultation_status, consultation_step, local_day
 from consult.services.errors import not_found
@@ -141,15 +141,6 @@ def _day(value: date | datetime | None) -> str | None:
     if value is None:
         return None
     return (value.date() if isinstance(value, datetime) else value).isoformat()
-
-
-def item_decision(status: str, numbers: list[int], decision: str | None) -> str | None:
-    """The reasoned response a contribution got, in the public report's order of precedence."""
-    if status == "merged":
-        return "merged"
-    if numbers:
-        return "retained"
-    return decision
 
 
 def _recommendations(workshops: list[Workshop]) -> list[SimpleNamespace]:
