@@ -436,8 +436,11 @@ def document_path(document: Document) -> Path:
 
 
 def public_url(process: Process, base: str | None = None) -> str:
-    """The process's public page: under PUBLIC_URL when set, else under base (a request's host), else the path."""
+    """The process's public page: under PUBLIC_URL when set, else under base (a request's host), else the path;
+    base="" asks for the path alone. The one place public addresses are made."""
     path = f"/p/{commune_slug(process.commune)}/{process.slug}"
+    if base == "":
+        return path  # asked for the path alone
     base = current_app.config.get("PUBLIC_URL") or base
     return base.rstrip("/") + path if base else path
 

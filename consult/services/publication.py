@@ -42,7 +42,7 @@ from consult.services import consultation
 from consult.services.consultation import consultation_status, consultation_step, local_day
 from consult.services.errors import not_found
 from consult.services.events import PUBLIC_STATUSES
-from consult.services.processes import find_process, follow_state
+from consult.services.processes import find_process, follow_state, public_url
 
 # Where a recommendation can stand, in the order the progress summary shows them.
 PUBLIC_STATES = ("proposed", "planned", "in_progress", "done", "abandoned", "not_adopted")
@@ -58,12 +58,12 @@ def site_url() -> str:
 
 
 def process_path(process: Process) -> str:
-    return f"/p/{quote(process.commune.slug or '')}/{quote(process.slug)}"
+    return public_url(process, "")
 
 
 def process_url(process: Process) -> str:
     """The public page's absolute address (what a QR code or a shared link points at)."""
-    return site_url() + process_path(process)
+    return public_url(process, site_url())
 
 
 def published_process(commune_slug: str, slug: str) -> Process:

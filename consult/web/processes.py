@@ -48,6 +48,7 @@ from consult.services.processes import (
     update_process,
     withdraw_workshop,
 )
+from consult.services.processes import public_url as public_address
 from consult.services.workshops import workshops_of
 from consult.web.facilitate import _workshop_for_facilitator
 from consult.web.forms import show_error
@@ -168,7 +169,7 @@ def _workshop_rows(process: Process) -> list[dict]:
 
 def public_url(process: Process) -> str:
     """Where the citizens read the process (the public pages live in another blueprint)."""
-    return f"/p/{process.commune.slug}/{process.slug}"
+    return public_address(process, "")
 
 
 @bp.app_context_processor
