@@ -21,7 +21,8 @@ PHONES = 20
 
 
 def db_events(server: LiveServer, code: str) -> list[dict]:
-    """The workshop's event log as stored, in seq order, read straight from the server's SQLite file."""
+    """The workshop's event log as stored, in seq order, read straight from the server's SQLite file, as a replay
+    gives it."""
     conn = sqlite3.connect(server.env["DATABASE_URL"].removeprefix("sqlite:///"), timeout=TIMEOUT)
     try:
         rows = conn.execute(
@@ -31,7 +32,13 @@ def db_events(server: LiveServer, code: str) -> list[dict]:
         ).fetchall()
     finally:
         conn.close()
-    return [{"seq": seq, "type": type_, "data": json.loads(payload)} for seq, type_, payload in rows]
+    events = [{"seq": seq, "type": type_, "data": json.loads(payload)} for seq, type_, payload in rows]
+    # Replays carry the recommendations as they are now (services/events.replay): the last list the log holds.
+    lists = [e["data"]["recommendations"] for e in events if "recommendations" in e["data"]]
+    for event in events:
+        if "recommendations" in event["data"]:
+            event["data"]["recommendations"] = lists[-1]
+    return events
 
 
 def in_parallel(jobs):
