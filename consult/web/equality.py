@@ -89,8 +89,6 @@ def pdf(commune_slug: str, process_slug: str):
     """The same report as a short PDF, in the reader's language (?lang=)."""
     process = _published(commune_slug, process_slug)
     lang = current_language()
-    data = write_equality_pdf(
-        equality_report(process), process, lang=lang, url=public_url(process, request.host_url)
-    )
+    data = write_equality_pdf(equality_report(process), process, lang=lang, url=public_url(process, request.host_url))
     name = f"tashawur-{process.slug}-equality-{lang}.pdf"
     return _cacheable(data, "application/pdf", **{"Content-Disposition": f'inline; filename="{name}"'})
