@@ -269,23 +269,18 @@ def vote(code: str):
 @code_lookup()
 def pick_group(code: str):
     """Join a group (the plain-form way)."""
-    workshop = _load(code)
-    participant = current_participant(workshop)
-    if participant is None:
-        return redirect(url_for(".join", code=workshop.code))
-    if FlaskForm().validate_on_submit():
-        try:
-            with unit_of_work():
-                choose_group(participant, request.form.get("group_id", type=int))
-        except ServiceError as error:
-            flash(str(error.message), "error")
-    return redirect(url_for(".room", code=workshop.code))
+    return _take_seat(code, choose_group, "group_id")
 
 
 @bp.route("/w/<code>/axis", methods=["POST"])
 @code_lookup()
 def pick_theme(code: str):
     """Pick an axis and take a seat at its least-full table (the plain-form way of join_theme)."""
+    return _take_seat(code, seat_participant, "theme_id")
+
+
+def _take_seat(code: str, seat, field: str):
+    """A plain-form seat: the service seat(participant, id of field), then back to the room."""
     workshop = _load(code)
     participant = current_participant(workshop)
     if participant is None:
@@ -293,7 +288,7 @@ def pick_theme(code: str):
     if FlaskForm().validate_on_submit():
         try:
             with unit_of_work():
-                seat_participant(participant, request.form.get("theme_id", type=int))
+                seat(participant, request.form.get(field, type=int))
         except ServiceError as error:
             flash(str(error.message), "error")
     return redirect(url_for(".room", code=workshop.code))
