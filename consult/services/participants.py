@@ -49,12 +49,8 @@ def join_workshop(
     participant.token_hash = hash_token(token)
     db.session.add(participant)
     db.session.flush()
-    record_event(
-        workshop,
-        "participant.joined",
-        {"participant_id": participant.id, "group_id": None, "counts": participation_counts(workshop)},
-        participant=participant,
-    )
+    data = {"participant_id": participant.id, "group_id": None, "counts": participation_counts(workshop)}
+    record_event(workshop, "participant.joined", data, participant=participant, stream="staff")
     return participant, token
 
 
@@ -91,6 +87,16 @@ def choose_group(participant: Participant, group_id: object) -> Group:
     if participant.group_id == group.id:
         return group
     lock_open(workshop)
+    seat(workshop, participant, group)
+    return group
+
+
+def seat(workshop: Workshop, participant: Participant, group: Group, *, user: Any = None) -> None:
+    """Seat the participant in group, by their own choice or moved by a facilitator (user), under the lock.
+
+    Who sits where is the staff's business: a join storm must not broadcast to every phone. A facilitator's move goes
+    to the public stream as well as it must reach the moved phone, which then draws its new table.
+    """
     previous = participant.group_id
     participant.group_id = group.id
     db.session.flush()
@@ -100,5 +106,7 @@ def choose_group(participant: Participant, group_id: object) -> Group:
         "previous_group_id": previous,
         "counts": participation_counts(workshop),
     }
-    record_event(workshop, "participant.group_chosen", data, participant=participant)
-    return group
+    stream = "public" if user else "staff"
+    record_event(
+        workshop, "participant.group_chosen", data, participant=None if user else participant, user=user, stream=stream
+    )

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.models import Group, Item, Participant, Theme, Workshop
-from consult.payloads import participation_counts, workshop_payload
+from consult.payloads import workshop_payload
 from consult.services.access import Actor, require_facilitator
 from consult.services.errors import invalid, not_found
 from consult.services.events import record_event
 from consult.services.guards import lock_open
-from consult.services.participants import find_group
+from consult.services.participants import find_group, seat
 from consult.services.text import as_id, get_by_id
 
 TABLES_MAX = 20  # per axis, whether set by the facilitator or opened by table_size
@@ -130,7 +130,7 @@ def seat_participant(participant: Participant, theme_id: object) -> Group:
         renumber(workshop)
         db.session.flush()
         record_event(workshop, "workshop.updated", workshop_payload(workshop), participant=participant)
-    _seat(workshop, participant, table)
+    seat(workshop, participant, table)
     return table
 
 
@@ -144,18 +144,5 @@ def move_participant(workshop: Workshop, actor: Actor, participant_id: object, g
         raise not_found(_l("This participant is not in this workshop."))
     table = find_group(workshop, group_id)
     if participant.group_id != table.id:
-        _seat(workshop, participant, table, user=actor.user)
+        seat(workshop, participant, table, user=actor.user)
     return participant
-
-
-def _seat(workshop: Workshop, participant: Participant, table: Group, *, user: Any = None) -> None:
-    previous = participant.group_id
-    participant.group_id = table.id
-    db.session.flush()
-    data: dict[str, Any] = {
-        "participant_id": participant.id,
-        "group_id": table.id,
-        "previous_group_id": previous,
-        "counts": participation_counts(workshop),
-    }
-    record_event(workshop, "participant.group_chosen", data, participant=None if user else participant, user=user)

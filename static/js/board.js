@@ -297,6 +297,7 @@
     seq: data.snapshot.seq,
     auth: { workshop: data.code, lang: data.lang },
     onEvent: onEvent,
+    onCounts: function (counts) { model.counts = counts; drawHead(); drawColumns(); },
     onStatus: T.statusLight(document.getElementById("conn")),
     onError: fail,
     offlineMessage: L.offline

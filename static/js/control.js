@@ -31,6 +31,7 @@
     seq: data.snapshot.seq,
     auth: { workshop: data.code, lang: data.lang },
     onEvent: onEvent,
+    onCounts: function (counts) { model.counts = counts; reloadParticipants(); draw(); },
     onStatus: T.statusLight(document.getElementById("conn")),
     onError: fail,
     offlineMessage: L.offline
@@ -400,7 +401,7 @@
     if (/^item|^items/.test(ev.type)) suggestSoon();
     model.apply(ev);  // a workshop.updated brings new groups, names and settings: the panel redraws them
     if (!ev.replayed && d.timer) T.clock.observe(d.timer.server_time);
-    if (ev.type === "participant.joined" || ev.type === "participant.group_chosen") reloadParticipants();
+    if (ev.type === "participant.group_chosen") reloadParticipants();  // a move, from this or another laptop
     draw();
     if (ev.type === "workshop.updated") drawPending();
   }

@@ -83,6 +83,8 @@
       if (err && err.data && opts.onRefused) opts.onRefused(err.data);
     });
     socket.on("event", apply);
+    // Participant counts come to the staff's screens unnumbered, folded to at most two a second: the latest wins.
+    socket.on("counts", function (d) { if (opts.onCounts && d && d.counts) opts.onCounts(d.counts); });
 
     function flush() {
       if (opts.outbox) opts.outbox.store.all().forEach(send);
@@ -262,7 +264,7 @@
             m.workshop.timer = { state: "idle", ends_at: null, remaining: null, duration: null };
           }
           break;
-        case "participant.joined": case "participant.group_chosen":
+        case "participant.group_chosen":  // a facilitator's move; joins and own choices come as counts
           if (d.counts) m.counts = d.counts;
           break;
       }

@@ -1,12 +1,13 @@
 """The /live namespace through Flask-SocketIO's test client."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
 
 from consult.extensions import db, socketio
-from consult.models import Item, User
+from consult.models import Item, User, WorkshopEvent
 from tests.conftest import make_facilitator, make_participant, make_workshop
 
 NS = "/live"
@@ -18,6 +19,18 @@ def connect(app, **auth):
 
 def events(client):
     return [m["args"][0] for m in client.get_received(NS) if m["name"] == "event"]
+
+
+def counts_until(client, done, timeout=3.0):
+    """The participant counts a staff screen received, read until done(the latest) holds: they come folded."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen += [m["args"][0]["counts"] for m in client.get_received(NS) if m["name"] == "counts"]
+        if seen and done(seen[-1]):
+            break
+        time.sleep(0.05)
+    return seen
 
 
 def post(client, group_id, text="غياب الإنارة العمومية", kind="problem", client_id="c1", **extra):
@@ -86,8 +99,11 @@ def test_join_group_returns_the_groups_items_and_moves_the_participant(app, room
     assert ack["ok"] and [i["text"] for i in ack["items"]] == ["في مجموعة البيئة"]
     db.session.refresh(bob)
     assert bob.group_id == alice.group_id
-    moved = [e for e in events(a) if e["type"] == "participant.group_chosen"]
-    assert moved[-1]["data"]["counts"]["by_group"] == {str(alice.group_id): 2}
+    # The choice is logged for the staff with the counts; the other phones hear nothing of it.
+    assert not [e for e in events(a) if e["type"].startswith("participant.")]
+    logged = db.session.scalars(select(WorkshopEvent).order_by(WorkshopEvent.id.desc())).first()
+    assert (logged.type, logged.stream) == ("participant.group_chosen", "staff")
+    assert logged.payload["counts"]["by_group"] == {str(alice.group_id): 2}
 
 
 def test_state_describes_the_workshop_for_a_fresh_screen(app, room):

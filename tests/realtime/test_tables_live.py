@@ -1,5 +1,7 @@
 """Tables over /live: join_theme seats a phone at the least-full table; moves and moderation keep to their roles."""
 
+import time
+
 import pytest
 
 from consult.extensions import db
@@ -8,7 +10,7 @@ from consult.services import unit_of_work
 from consult.services.workshops import update_settings
 from tests.conftest import make_participant
 from tests.realtime.test_facilitation_live import call
-from tests.realtime.test_live import NS, connect, events, post
+from tests.realtime.test_live import NS, connect, counts_until, events, post
 
 
 @pytest.fixture
@@ -43,10 +45,11 @@ def test_join_theme_seats_at_the_least_full_table_and_returns_its_items(app, tab
     dina, d = phone(app, workshop)
     ack = call(d, "join_theme", theme_id=theme.id)
     assert ack["group_id"] == first.id and [i["text"] for i in ack["items"]] == ["الأزبال في السوق"]
-    # Everyone hears where each one sat, with the counts per table.
-    seated = [e for e in events(board) if e["type"] == "participant.group_chosen"]
-    assert [e["data"]["group_id"] for e in seated] == [second.id, first.id]
-    assert seated[-1]["data"]["counts"]["by_group"][str(first.id)] == 2
+    # The staff's screens get the counts per table; the phones hear nothing of who sat where.
+    seen = counts_until(board, lambda counts: counts["by_group"].get(str(first.id)) == 2)
+    assert seen[-1]["by_group"] == {str(first.id): 2, str(second.id): 1, str(bob.group_id): 1}
+    assert seen[-1]["participants"] == 4
+    assert not [e for e in events(a) + events(b) if e["type"].startswith("participant.")]
     # Asking again keeps the seat.
     assert call(d, "join_theme", theme_id=theme.id)["group_id"] == first.id
 
@@ -115,3 +118,16 @@ def test_a_tables_rapporteur_moderates_that_table_only(app, tables):
         assert ack["ok"] is False and ack["error"]["code"] == "forbidden", (event, ack)
     # The facilitator moderates every table.
     assert call(board, "hide_item", item_id=theirs["id"])["ok"]
+
+
+def test_a_join_storm_reaches_the_staff_as_folded_counts(app, live):
+    """A hall scanning the QR code at once: at most two count messages a second, the last one right."""
+    workshop, board, (alice, a), (bob, b) = live
+    started = time.monotonic()
+    for _ in range(30):
+        make_participant(workshop, 0)
+    seen = counts_until(board, lambda counts: counts["participants"] == 32)
+    elapsed = time.monotonic() - started
+    assert seen[-1]["participants"] == 32 and seen[-1]["by_group"][str(alice.group_id)] == 31
+    assert len(seen) <= elapsed / 0.5 + 1 < 30  # folded: not one message per join
+    assert events(a) == [] and events(b) == []

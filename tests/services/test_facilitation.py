@@ -56,7 +56,9 @@ def post(workshop, participant, text="غياب حاويات النفايات", k
 
 def last_event(workshop):
     return db.session.scalar(
-        select(WorkshopEvent).where(WorkshopEvent.workshop_id == workshop.id).order_by(WorkshopEvent.seq.desc())
+        select(WorkshopEvent)
+        .where(WorkshopEvent.workshop_id == workshop.id, WorkshopEvent.stream == "public")
+        .order_by(WorkshopEvent.seq.desc())
     )
 
 
@@ -544,11 +546,13 @@ def test_a_closed_workshop_refuses_moderation(board, facilitator):
 def test_premoderated_items_wait_for_approval_on_the_staff_stream(board, facilitator):
     workshop, me, alice, bob = board
     run(update_settings, workshop, facilitator, premoderation=True)
-    public_seq = workshop.last_seq
+    public_seq, staff_seq = workshop.last_seq, workshop.staff_seq
     item = post(workshop, alice, "ينتظر الموافقة")
     assert item.status == "pending" and workshop.last_seq == public_seq  # nothing on the public stream
-    staff = db.session.scalars(select(WorkshopEvent).where(WorkshopEvent.stream == "staff")).all()
-    assert [(e.seq, e.type) for e in staff] == [(1, "item.pending")] and workshop.staff_seq == 1
+    staff = db.session.scalars(
+        select(WorkshopEvent).where(WorkshopEvent.stream == "staff", WorkshopEvent.seq > staff_seq)
+    ).all()
+    assert [(e.seq, e.type) for e in staff] == [(staff_seq + 1, "item.pending")] and workshop.staff_seq == staff_seq + 1
     assert item not in group_items(workshop)
     assert pending_items(workshop) == [item] and pending_items(workshop, alice) == [item]
     assert pending_items(workshop, bob) == []
@@ -569,4 +573,4 @@ def test_premoderated_items_wait_for_approval_on_the_staff_stream(board, facilit
     run(set_phase, workshop, me, "problems")
     other = post(workshop, bob, "مرفوض")
     run(reject_item, workshop, me, other.id, "خارج الموضوع")
-    assert other.status == "rejected" and other.hidden_reason == "خارج الموضوع" and workshop.staff_seq == 4
+    assert other.status == "rejected" and other.hidden_reason == "خارج الموضوع" and workshop.staff_seq == staff_seq + 4

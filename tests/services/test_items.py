@@ -28,7 +28,9 @@ def test_post_stores_item_and_records_event_with_next_seq(workshop):
     assert created
     assert item.text == "غياب حاويات النفايات" and item.kind == "problem" and item.status == "visible"
     assert item.seq == before + 1 == workshop.last_seq
-    event = db.session.scalar(select(WorkshopEvent).where(WorkshopEvent.seq == item.seq))
+    event = db.session.scalar(
+        select(WorkshopEvent).where(WorkshopEvent.stream == "public", WorkshopEvent.seq == item.seq)
+    )
     assert event.type == "item.created"
     assert event.payload["item"]["id"] == item.id
     assert event.payload["item"]["text"] == item.text
@@ -210,7 +212,9 @@ def test_concurrent_posts_get_gap_free_unique_seqs(app, workshop):
     assert errors == []
     db.session.rollback()  # end the test's own read snapshot to see what the threads committed
     seqs = db.session.scalars(
-        select(WorkshopEvent.seq).where(WorkshopEvent.workshop_id == workshop_id).order_by(WorkshopEvent.seq)
+        select(WorkshopEvent.seq)
+        .where(WorkshopEvent.workshop_id == workshop_id, WorkshopEvent.stream == "public")
+        .order_by(WorkshopEvent.seq)
     ).all()
     assert seqs == list(range(1, start_seq + 48 + 1))
     item_seqs = sorted(db.session.scalars(select(Item.seq)).all())

@@ -113,9 +113,12 @@ def test_a_participant_is_seated_at_the_least_full_table_of_the_axis(workshop, f
 def test_seating_records_the_choice_with_the_counts(workshop, facilitator):
     set_tables(workshop, facilitator, tables_per_axis=2)
     participant = newcomer(workshop)
+    public_seq = workshop.last_seq
     table = seat(participant, workshop.themes[0])
-    event = db.session.scalars(select(WorkshopEvent).order_by(WorkshopEvent.seq.desc())).first()
-    assert event.type == "participant.group_chosen"
+    # Who sits where is the staff's business: a join storm sends nothing to the phones.
+    assert workshop.last_seq == public_seq
+    event = db.session.scalars(select(WorkshopEvent).order_by(WorkshopEvent.id.desc())).first()
+    assert event.type == "participant.group_chosen" and event.stream == "staff"
     assert event.payload["group_id"] == table.id
     assert event.payload["counts"]["by_group"] == {str(table.id): 1}
 
@@ -130,8 +133,11 @@ def test_a_full_axis_opens_a_new_table_at_table_size(workshop, facilitator):
     assert len(theme.groups) == 3 and fifth.table_number == 3
     assert sizes(theme) == [2, 2, 1]
     # The new table is announced before anybody is seated at it: screens know it when the seat arrives.
-    types = [e.type for e in db.session.scalars(select(WorkshopEvent).order_by(WorkshopEvent.seq.desc()).limit(2))]
-    assert types == ["participant.group_chosen", "workshop.updated"]
+    events = db.session.scalars(select(WorkshopEvent).order_by(WorkshopEvent.id.desc()).limit(2))
+    assert [(e.type, e.stream) for e in events] == [
+        ("participant.group_chosen", "staff"),
+        ("workshop.updated", "public"),
+    ]
     # Other axes keep their tables, and positions stay in order.
     assert [len(t.groups) for t in workshop.themes] == [3, 2, 2]
     assert [g.position for g in workshop.groups] == list(range(7))
@@ -149,9 +155,14 @@ def test_the_facilitator_moves_a_participant_and_only_the_facilitator(workshop, 
     first = seat(alice, theme)
     seat(bob, theme)
     second = theme.groups[1]
+    public_seq = workshop.last_seq
     with unit_of_work():
         move_participant(workshop, Actor(user=facilitator), alice.id, second.id)
     assert alice.group_id == second.id
+    # The move is public: alice's phone learns its new table from it.
+    moved = db.session.scalars(select(WorkshopEvent).order_by(WorkshopEvent.id.desc())).first()
+    assert (moved.type, moved.stream, moved.seq) == ("participant.group_chosen", "public", public_seq + 1)
+    assert moved.actor_user_id == facilitator.id and moved.payload["participant_id"] == alice.id
     assert sizes(theme) == [0, 2]
     with pytest.raises(ServiceError) as caught, unit_of_work():
         move_participant(workshop, Actor(participant=bob), alice.id, first.id)
