@@ -27,7 +27,7 @@ from consult.models.consultation import PUBLIC_COMMENT_STATUSES, RESPONSES, SOUR
 from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, NOTICE_VERSION
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
 from consult.services.processes import check_editor
-from consult.services.text import choice, clean_text
+from consult.services.text import as_id, choice, clean_text, get_by_id
 
 COMMENT_MAX = 2000
 DEFAULT_DAYS = 30
@@ -115,6 +115,12 @@ def draft_axes(process: Process) -> list[str]:
     return names
 
 
+def draft_recommendation(process: Process, rec_id: object) -> Recommendation:
+    """A recommendation of the process's draft, by its id: two primary-key reads, not the whole draft."""
+    number = as_id(rec_id)
+    return _in_draft(process, get_by_id(Recommendation, number) if number is not None else None)
+
+
 def _in_draft(process: Process, recommendation: Recommendation | None) -> Recommendation:
     if recommendation is None:
         raise not_found(_l("This recommendation is not in the draft."))
@@ -124,15 +130,20 @@ def _in_draft(process: Process, recommendation: Recommendation | None) -> Recomm
     return recommendation
 
 
-def open_consultation(step: Step, user: User, *, closes_at: datetime | None = None) -> None:
-    """Open now (until closes_at, by default in 30 days)."""
+def open_consultation(step: Step, user: User, *, closes_on: date | None = None) -> None:
+    """Open now, through the closing day (Moroccan time) if one is given, otherwise for 30 days."""
     check_editor(step.process.commune_id, user)
     if step.kind != "consultation":
         raise invalid(_l("Only a consultation on the draft takes comments."))
     step = _lock(step)
     now = utcnow()
-    if closes_at is not None and closes_at <= now:
-        raise invalid(_l("The closing date must be in the future."), "closes_at")
+    closes_at = None
+    if closes_on is not None:
+        # The end of the closing day where the commune is, stored naive in UTC like every time.
+        midnight = datetime.combine(closes_on + timedelta(days=1), datetime.min.time(), ZoneInfo(TIMEZONE))
+        closes_at = midnight.astimezone(UTC).replace(tzinfo=None)
+        if closes_at <= now:
+            raise invalid(_l("The closing date must be in the future."), "closes_on")
     step.opens_at = now
     step.closes_at = closes_at or (now + timedelta(days=DEFAULT_DAYS))
     step.starts_on = step.starts_on or now.date()

@@ -7,8 +7,6 @@ unlike the process's public pages. A browser is known by a random id kept in its
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -21,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from consult.extensions import db
-from consult.i18n import LANGUAGES, TIMEZONE
+from consult.i18n import LANGUAGES
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Comment, Process, Recommendation
 from consult.models.consultation import RESPONSES, SOURCES
@@ -37,6 +35,7 @@ from consult.services.consultation import (
     current_text,
     draft,
     draft_axes,
+    draft_recommendation,
     find_comment,
     local_day,
     moderate_comment,
@@ -173,10 +172,10 @@ def draft_page(commune_slug: str, process_slug: str):
 
 
 def _rec(process: Process, rec_id: int) -> Recommendation:
-    rec = get_by_id(Recommendation, rec_id)
-    if rec is None or rec not in draft(process):
+    try:
+        return draft_recommendation(process, rec_id)
+    except ServiceError:
         abort(404)
-    return rec
 
 
 @bp.route("/p/<commune_slug>/<process_slug>/consultation/<int:rec_id>/support", methods=["POST"])
@@ -367,12 +366,7 @@ def open_close(process_id: int, action: str):
     if not form.validate_on_submit():
         abort(400)
     if action == "open":
-        closes_at = None
-        if form.closes_on.data:
-            # Open through the closing day, Moroccan time; stored naive in UTC like every time.
-            local = datetime.combine(form.closes_on.data + timedelta(days=1), time(0), ZoneInfo(TIMEZONE))
-            closes_at = local.astimezone(UTC).replace(tzinfo=None)
-        _run(open_consultation, step, current_user, closes_at=closes_at)
+        _run(open_consultation, step, current_user, closes_on=form.closes_on.data)
     else:
         _run(close_consultation, step, current_user)
     return redirect(url_for(".queue", process_id=process.id), 303)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -72,6 +73,18 @@ def test_an_open_commune_process_puts_its_workshops_recommendations_to_the_publi
     assert [r.title for r in draft(process)] == ["حاويات أكثر في السوق", "Wi-Fi à la maison des jeunes"]
     assert consultation_status(step) == "open"
     assert step.closes_at - step.opens_at == timedelta(days=30)
+
+
+def test_a_closing_day_keeps_the_consultation_open_to_its_last_minute_in_morocco(process, facilitator):
+    step = consultation_step(process)
+    refused("invalid", open_consultation, step, facilitator, closes_on=utcnow().date() - timedelta(days=1))
+    assert step.opens_at is None
+    day = utcnow().date() + timedelta(days=14)
+    with unit_of_work():
+        open_consultation(step, facilitator, closes_on=day)
+    closing = step.closes_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Africa/Casablanca"))
+    assert (closing.date(), closing.time()) == (day + timedelta(days=1), time(0))  # midnight ending the day
+    assert step.ends_on == step.closes_at.date()
 
 
 def test_a_support_is_given_once_per_browser_and_can_be_taken_back(step):
