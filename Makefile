@@ -8,7 +8,7 @@ PORT   ?= 5000
 FONTS  := node_modules/@fontsource
 VENDOR := static/vendor
 
-.PHONY: setup run test lint format db translations messages clean
+.PHONY: setup run test screenshots lint format db translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,10 @@ run: db
 
 test: setup $(VENV)/.requirements-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests again, renewing the pictures in docs/screenshots/ (a plain test run keeps them in tests/artifacts/).
+screenshots: setup $(VENV)/.requirements-dev
+	DOCS_SCREENSHOTS=1 $(BIN)/pytest tests/browser
 
 lint: $(VENV)/.requirements-dev
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ import pytest
 from tests.liveserver import LiveServer, start_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -72,8 +73,20 @@ def desk(browser):
     context.close()
 
 
-def shot(page, name: str) -> Path:
+def shot(page, name: str, *, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def keep(page, name: str, *, full_page: bool = False) -> Path:
+    """A screenshot in tests/artifacts/, and in docs/screenshots/ when DOCS_SCREENSHOTS=1 (`make screenshots`).
+
+    A plain test run leaves the tree clean: the documented pictures change only when someone means to renew them.
+    """
+    path = shot(page, name, full_page=full_page)
+    if os.environ.get("DOCS_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
     return path

@@ -4,16 +4,14 @@ commune moderates and answers it on a laptop; screenshots in docs/screenshots/co
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 
 import pytest
 from flask_babel import force_locale, gettext
 
 from consult.extensions import db
-from tests.browser.conftest import shot
+from tests.browser.conftest import keep
 from tests.browser.test_phone_and_board import no_horizontal_scroll
-from tests.browser.test_public import SCREENSHOTS
 from tests.conftest import PASSWORD, build_app
 from tests.consultation_seed import seed_consultation
 from tests.liveserver import prepare_database, start_server
@@ -52,13 +50,6 @@ def translated(app, lang: str, message: str) -> str:
         return gettext(message)
 
 
-def keep(page, name: str) -> None:
-    path = shot(page, name)
-    page.screenshot(path=str(path), full_page=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SCREENSHOTS / f"{name}.png")
-
-
 def press_support(page, rec_id: int, *, script: bool) -> None:
     """Press the recommendation's support button; with the script on, the page must not reload."""
     page.evaluate("window.notReloaded = true")
@@ -91,7 +82,7 @@ def test_a_citizen_reads_supports_and_comments_on_a_phone(site, phone, lang, scr
     assert page.evaluate("window.notReloaded === true") is script  # the script answered in place
     assert no_horizontal_scroll(page)
     if index in (0, 2):
-        keep(page, f"consultation-phone-{lang}")
+        keep(page, f"consultation-phone-{lang}", full_page=True)
     press_support(page, rec_id, script=script)
     expect(button).to_have_attribute("aria-pressed", "false")
     expect(row.locator(".supports")).to_contain_text("0")
@@ -117,7 +108,7 @@ def test_a_citizen_reads_supports_and_comments_on_a_phone(site, phone, lang, scr
     assert page.locator("html").get_attribute("lang") == lang
     assert no_horizontal_scroll(page)
     if index in (0, 2):
-        keep(page, f"consultation-phone-{lang}-comment")
+        keep(page, f"consultation-phone-{lang}-comment", full_page=True)
 
     # Another phone sees nothing of it while it waits.
     other = phone(java_script_enabled=script)
@@ -157,7 +148,7 @@ def test_the_commune_approves_and_answers_and_the_citizen_sees_the_answer(site, 
     form.locator("input[name$=response][value=taken]").check()
     answer = "سنضيف الدواوير إلى برنامج الحاويات في السنة الأولى"
     form.locator("textarea[name$=-text]").fill(answer)
-    keep(desk, "consultation-queue")
+    keep(desk, "consultation-queue", full_page=True)
     form.locator("button[type=submit]").last.click()
     desk.wait_for_load_state("load")
     expect(desk.locator("#answered")).to_contain_text(answer)
@@ -167,4 +158,4 @@ def test_the_commune_approves_and_answers_and_the_citizen_sees_the_answer(site, 
     expect(published).to_have_count(1)
     expect(published.locator(".response")).to_contain_text(answer)
     expect(citizen.locator(".contribution.waiting")).to_have_count(0)
-    keep(citizen, "consultation-phone-ar-answer")
+    keep(citizen, "consultation-phone-ar-answer", full_page=True)

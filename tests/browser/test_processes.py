@@ -4,8 +4,6 @@ adoption and follow-up page. Screenshots go to docs/screenshots/ for a person to
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,13 +22,12 @@ from consult.services.processes import (
 )
 from consult.services.recommendations import save_recommendation
 from consult.services.workshops import close_workshop, create_workshop, open_workshop
-from tests.browser.conftest import shot
+from tests.browser.conftest import keep
 from tests.browser.test_phone_and_board import login, no_horizontal_scroll
 from tests.conftest import build_app
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
-SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 
 
 def seed(server) -> tuple[int, int]:
@@ -86,14 +83,6 @@ def seed(server) -> tuple[int, int]:
     return ids
 
 
-def keep(page, name: str) -> None:
-    """The whole page at 1440 wide, in tests/artifacts/ and in docs/screenshots/ (the forms are longer than a screen)."""
-    path = shot(page, name)
-    page.screenshot(path=str(path), full_page=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SCREENSHOTS / f"{name}.png")
-
-
 def test_the_process_and_a_recommendations_follow_up_in_arabic_on_a_laptop(server, desk):
     process_id, rec_id = seed(server)
     login(desk, server)
@@ -102,13 +91,13 @@ def test_the_process_and_a_recommendations_follow_up_in_arabic_on_a_laptop(serve
     expect(desk.locator(".step-row")).to_have_count(5)
     expect(desk.locator(".process-recs li")).to_have_count(2)
     assert no_horizontal_scroll(desk)
-    keep(desk, "process-edit")
+    keep(desk, "process-edit", full_page=True)
 
     desk.locator(".process-recs a").first.click()
     desk.wait_for_url(re.compile(f"/processes/{process_id}/recommendations/{rec_id}"))
     expect(desk.locator(".history-entry")).to_have_count(2)
     assert no_horizontal_scroll(desk)
-    keep(desk, "process-recommendation")
+    keep(desk, "process-recommendation", full_page=True)
 
     # A plain form post from the page: the follow-up lands at the top of the history.
     desk.select_option("select[name=update-status]", "done")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from consult.extensions import db
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, keep
 from tests.browser.test_phone_and_board import no_horizontal_scroll
 from tests.conftest import build_app
 from tests.liveserver import prepare_database, start_server
@@ -15,7 +13,6 @@ from tests.public_process import PENDING_TEXT, published_ait_amira
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 DIRECTIONS = {"ar": "rtl", "fr": "ltr", "zgh": "ltr"}
 
 
@@ -50,8 +47,7 @@ def reader(browser, width: int, height: int, *, phone: bool):
 
 
 def look(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    keep(page, name, full_page=True)
 
 
 @pytest.mark.parametrize("lang", list(DIRECTIONS))

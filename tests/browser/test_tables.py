@@ -3,15 +3,13 @@ another, and the plenary view with each axis's tables together. Screenshots in d
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import keep
 from tests.browser.test_board import board_page, overlaps
 from tests.liveserver import create_open_workshop, csrf_token, facilitator_session
 
@@ -20,7 +18,6 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 AXES = ("البيئة والنظافة", "التواصل مع المواطنين", "الرقمنة والإدارة")
 TABLES = 4
-SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 # What tables write, short and long, in Arabic, French and Darija in Latin letters.
 TEXTS = (
     "غياب حاويات النفايات قرب السوق الأسبوعي",
@@ -114,11 +111,6 @@ def layout(page) -> dict:
                   font: parseFloat(getComputedStyle(c.querySelector(".item") || c).fontSize)};
         })"""
     )
-
-
-def keep(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot(page, name), SCREENSHOTS / f"{name}.png")
 
 
 @pytest.mark.parametrize(("size", "lang"), [((1920, 1080), "ar"), ((1280, 720), "fr")], ids=["1920", "1280"])
