@@ -194,6 +194,50 @@ async def storm(url: str, code: str, phones: int, concurrency: int) -> float:
             await asyncio.gather(*(p.disconnect() for p in joined), return_exceptions=True)
 
 
+async def late_arrivals(url: str, code: str, present: int, items: int, arrivals: int, concurrency: int) -> dict:
+    """A workshop already under way (present phones connected, items posted), then arrivals phones all at once.
+
+    Returns the seconds until every arrival has joined, connected and received its group's items (join_group's
+    reply), and how many items those replies carried in all.
+    """
+    args = argparse.Namespace(client="raw")
+    phones = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        try:
+            limit = asyncio.Semaphore(50)
+
+            async def take_seat(i: int) -> None:
+                async with limit:
+                    phones.append(await join_phone(http, url, code, i, args))
+
+            await asyncio.gather(*(take_seat(i) for i in range(present)))
+            posting = asyncio.Semaphore(20)
+
+            async def post(k: int) -> None:
+                phone = phones[k % present]
+                data = {"client_id": str(uuid.uuid4()), "group_id": phone.group_id, "kind": "problem"}
+                async with posting:
+                    ack = await phone.call("post", {**data, "text": f"{live_load.TEXTS['problem']} #{k}"}, timeout=30)
+                if not ack.get("ok"):
+                    raise RuntimeError(f"post refused: {ack}")
+
+            await asyncio.gather(*(post(k) for k in range(items)))
+            limit = asyncio.Semaphore(concurrency)
+            carried = []
+
+            async def arrive(i: int) -> None:
+                async with limit:
+                    phone = await join_phone(http, url, code, present + i, args)
+                    phones.append(phone)
+                    carried.append(phone.items_on_join)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(arrive(i) for i in range(arrivals)))
+            return {"seconds": round(time.perf_counter() - started, 2), "items_received": sum(carried)}
+        finally:
+            await asyncio.gather(*(p.disconnect() for p in phones), return_exceptions=True)
+
+
 def step(server: Server, args, rate: float) -> dict:
     live_load.connected.clear()
     run_args = argparse.Namespace(
@@ -232,6 +276,9 @@ def main() -> int:
     parser.add_argument("--connect-concurrency", type=int, default=50)
     parser.add_argument("--storm", type=int, default=0, help="also time this many phones joining at once")
     parser.add_argument("--storm-concurrency", type=int, default=200)
+    parser.add_argument(
+        "--late", default="", help="present,items,arrivals: e.g. 200,1000,500 phones arriving in a workshop under way"
+    )
     parser.add_argument("--servers", default="app,minimal")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -243,7 +290,7 @@ def main() -> int:
     try:
         for name in args.servers.split(","):
             # A fresh server (and database) for each measure: items of one run must not weigh on the next's joins.
-            for task in ["frame", *(["storm"] if args.storm else []), *rates]:
+            for task in ["frame", *(["storm"] if args.storm else []), *(["late"] if args.late else []), *rates]:
                 sub = folder / f"{name}-{task}"
                 sub.mkdir()
                 server = start_app(root, sub) if name == "app" else start_minimal(sub, ascii_frames)
@@ -253,6 +300,13 @@ def main() -> int:
                     elif task == "storm":
                         seconds = asyncio.run(storm(server.url, server.code, args.storm, args.storm_concurrency))
                         extras[f"{name}_storm_seconds"] = round(seconds, 2)
+                    elif task == "late":
+                        present, items, arrivals = (int(n) for n in args.late.split(","))
+                        late = asyncio.run(
+                            late_arrivals(server.url, server.code, present, items, arrivals, args.storm_concurrency)
+                        )
+                        extras[f"{name}_late_seconds"] = late["seconds"]
+                        extras[f"{name}_late_items_received"] = late["items_received"]
                     else:
                         result = step(server, args, task)
                         results.append(result)

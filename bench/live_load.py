@@ -69,6 +69,7 @@ class Phone:
     seqs: list[int] = field(default_factory=list)
     received: dict[int, int] = field(default_factory=dict)  # post key -> receipt time (ns)
     duplicates: int = 0
+    items_on_join: int = 0  # how many items join_group's reply carried
 
     def on_event(self, message: dict) -> None:
         now = time.perf_counter_ns()
@@ -244,6 +245,7 @@ async def join_phone(http: aiohttp.ClientSession, url: str, code: str, index: in
     ack = await phone.call("join_group", {"group_id": phone.group_id}, timeout=30)
     if not ack.get("ok"):
         raise RuntimeError(f"join_group refused: {ack}")
+    phone.items_on_join = len(ack["items"])  # in sync: the group's items came with the reply
     return phone
 
 

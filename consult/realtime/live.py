@@ -155,6 +155,9 @@ class LiveNamespace(Namespace):
             raise ConnectionRefusedError(error.as_dict()) from None
         conn.locale = locale
         conn.address = throttle.client_address()
+        # End the transaction before entering the channels: giving the connection back is I/O, and under gevent a
+        # broadcast made meanwhile would reach this socket ahead of its connect acknowledgement (seen on PostgreSQL).
+        db.session.commit()
         connections[request.sid] = conn
         join_room(workshop_channel(conn.workshop_id))
         if conn.is_facilitator:
