@@ -10,9 +10,12 @@ concurrent aiohttp clients for --seconds each:
 - the very first request after the server started;
 - a live workshop's socket round trip (a python-socketio phone posting and waiting for its ack), idle and while the
   process page is under load.
+With --nginx, the same measures again through nginx running the shipped deploy/nginx/tashawur.conf (tests/nginx.py) in
+front of the same server: the crowd and the phone go through nginx, which serves the page from its cache.
 
     .venv/bin/python bench/public_page.py
     .venv/bin/python bench/public_page.py --clients 20 --seconds 10 --postgres postgresql://postgres@127.0.0.1/bench
+    .venv/bin/python bench/public_page.py --clients 20 --seconds 5 --nginx
 
 Method and figures: docs/PERFORMANCE.md.
 """
@@ -37,6 +40,7 @@ import aiohttp  # noqa: E402
 
 from bench.live_load import SocketIOPhone, join_phone  # noqa: E402
 from tests.liveserver import prepare_database, start_server  # noqa: E402
+from tests.nginx import NGINX_SKIP, nginx_binary, start_nginx  # noqa: E402
 
 WORKSHOPS = 5
 RECS_PER_WORKSHOP = 100
@@ -158,6 +162,7 @@ async def hammer(url: str, clients: int, seconds: float, warm: bool) -> dict:
     """clients concurrent readers fetching url for seconds; warm: each sends the ETag it got first."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    caches: dict[str, int] = {}  # nginx's X-Cache-Status, when it is in front
     sizes: list[int] = []
     headers = {"Accept-Encoding": "br, gzip", "Accept-Language": "ar"}
     connector = aiohttp.TCPConnector(limit=clients)
@@ -177,6 +182,9 @@ async def hammer(url: str, clients: int, seconds: float, warm: bool) -> dict:
                     body = await response.read()
                 latencies.append(time.perf_counter() - t0)
                 statuses[response.status] = statuses.get(response.status, 0) + 1
+                cache = response.headers.get("X-Cache-Status")
+                if cache:
+                    caches[cache] = caches.get(cache, 0) + 1
                 sizes.append(len(body))
 
         started = time.perf_counter()
@@ -188,6 +196,7 @@ async def hammer(url: str, clients: int, seconds: float, warm: bool) -> dict:
         "p50": percentile(latencies, 50) * 1000,
         "p95": percentile(latencies, 95) * 1000,
         "statuses": statuses,
+        "caches": caches,
         "bytes": int(statistics.mean(sizes)) if sizes else 0,
     }
 
@@ -259,22 +268,33 @@ def print_rows(title: str, rows: list[tuple[str, dict]]) -> None:
     for label, r in rows:
         rps = f"{r['rps']:.1f}" if r.get("rps") else "—"
         statuses = ", ".join(f"{k}×{v}" for k, v in sorted(r.get("statuses", {}).items())) or "—"
+        if r.get("caches"):
+            statuses += " (" + ", ".join(f"{k}×{v}" for k, v in sorted(r["caches"].items())) + ")"
         print(
             f"| {label} | {r['requests']} | {rps} | {r['p50']:.0f} | {r['p95']:.0f} | {statuses} | {r.get('bytes', '—')} |"
         )
 
 
 def run_on(database_url: str, folder: Path, args) -> None:
-    prepared = prepare_database(database_url)
+    # Behind nginx the app believes its X-Forwarded-For, as docs/DEPLOY.md runs it; direct clients send none.
+    prepared = prepare_database(database_url, {"TRUSTED_PROXIES": "1"} if args.nginx else None)
     t0 = time.perf_counter()
     path = seed(database_url)
-    print(f"seeded {database_url.split(':')[0]} in {time.perf_counter() - t0:.1f} s: {path}")
+    name = database_url.split(":")[0]
+    print(f"seeded {name} in {time.perf_counter() - t0:.1f} s: {path}")
     server = start_server(folder, database_url=database_url, prepared=prepared, async_mode=args.async_mode)
+    proxy = None
     try:
         rows = asyncio.run(measure(server.url, path, server.code, args))
+        print_rows(f"{name}, {args.clients} clients, {args.seconds:.0f} s per measure", rows)
+        if args.nginx:
+            proxy = start_nginx(folder / f"nginx-{name}", [server.url.removeprefix("http://")])
+            rows = asyncio.run(measure(proxy.url, path, server.code, args))
+            print_rows(f"{name} through nginx (deploy/nginx/tashawur.conf), same server", rows)
     finally:
+        if proxy is not None:
+            proxy.stop()
         server.stop()
-    print_rows(f"{database_url.split(':')[0]}, {args.clients} clients, {args.seconds:.0f} s per measure", rows)
 
 
 def wipe(url: str) -> None:
@@ -293,7 +313,10 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=30, help="socket posts timed, idle and under load")
     parser.add_argument("--async-mode", choices=["gevent", "eventlet"], default="gevent")
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"), help="also on this database")
+    parser.add_argument("--nginx", action="store_true", help="then again through nginx with the shipped config")
     args = parser.parse_args()
+    if args.nginx and nginx_binary() is None:
+        parser.error(NGINX_SKIP)
     with tempfile.TemporaryDirectory() as folder:
         run_on(f"sqlite:///{Path(folder) / 'bench.sqlite'}", Path(folder), args)
         if args.postgres:

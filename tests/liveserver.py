@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every phone of these tests and benches comes from 127.0.0.1, like a whole hall behind one address, and joins
 # and posts faster than any room: lift the per-address join and post throttles (a caller's env still wins).
 LOOPBACK_LIMITS = {"RATELIMIT_JOIN": "100000 per minute", "RATELIMIT_POST_ADDRESS": "100000 per minute"}
+# What prepare_database gives start_server: (env, join code, facilitator email, password, public page path).
+Prepared = tuple[dict[str, str], str, str, str, str]
 
 
 def free_port() -> int:
@@ -52,6 +55,7 @@ class LiveServer:
     process: subprocess.Popen
     env: dict[str, str] = field(repr=False)
     log_path: Path = field(repr=False)
+    public_path: str = ""  # the demo's published process: /p/<commune>/<process>
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -87,10 +91,9 @@ class LiveServer:
                 self.process.wait()
 
 
-def prepare_database(
-    database_url: str, extra_env: dict[str, str] | None = None
-) -> tuple[dict[str, str], str, str, str]:
-    """Create the schema with migrations and the demo workshop; returns (env, code, email, password)."""
+def prepare_database(database_url: str, extra_env: dict[str, str] | None = None) -> Prepared:
+    """Create the schema with migrations and the demo workshop; returns (env, code, email, password, public_path):
+    the demo's join code, facilitator login and its published process's public page (/p/<commune>/<process>)."""
     env = {**os.environ, "DATABASE_URL": database_url, "FLASK_CONFIG": "development", **(extra_env or {})}
     # Servers of one database count their throttles together, apart from earlier runs kept in a shared Redis.
     env.setdefault("RATELIMIT_KEY_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
@@ -98,10 +101,11 @@ def prepare_database(
     out = flask_cli(env, "demo")
     code = re.search(r"join code: (\w+)", out).group(1)
     email, password = re.search(r"facilitator login: (\S+) / (\S+)", out).groups()
-    return env, code, email, password
+    public_path = urlsplit(re.search(r"public page: (\S+)", out).group(1)).path
+    return env, code, email, password, public_path
 
 
-def clone_sqlite(prepared: tuple[dict[str, str], str, str, str], path: Path) -> tuple[dict[str, str], str, str, str]:
+def clone_sqlite(prepared: Prepared, path: Path) -> Prepared:
     """Copy a prepared SQLite database (schema + demo) to path: much faster than migrating again for each server."""
     source = prepared[0]["DATABASE_URL"].removeprefix("sqlite:///")
     src, dst = sqlite3.connect(source), sqlite3.connect(path)
@@ -120,11 +124,11 @@ def start_server(
     async_mode: str = "gevent",
     database_url: str | None = None,
     extra_env: dict[str, str] | None = None,
-    prepared: tuple[dict[str, str], str, str, str] | None = None,
+    prepared: Prepared | None = None,
 ) -> LiveServer:
     """Start `python app.py` and wait until it answers."""
     database_url = database_url or f"sqlite:///{tmp_path / 'live.sqlite'}"
-    env, code, email, password = prepared or prepare_database(database_url, extra_env)
+    env, code, email, password, public_path = prepared or prepare_database(database_url, extra_env)
     for _attempt in range(3):
         port = free_port()
         run_env = {**LOOPBACK_LIMITS, **env, "PORT": str(port), "HOST": "127.0.0.1", "CONSULT_ASYNC_MODE": async_mode}
@@ -140,7 +144,7 @@ def start_server(
                 break
             try:
                 if requests.get(url + "/", timeout=1).status_code == 200:
-                    return LiveServer(url, code, email, password, process, run_env, log_path)
+                    return LiveServer(url, code, email, password, process, run_env, log_path, public_path)
             except requests.RequestException:
                 pass
             time.sleep(0.1)

@@ -1,49 +1,14 @@
-"""Scale-out: two server processes on one PostgreSQL database, joined by Redis, serve one workshop."""
+"""Scale-out: two server processes on one PostgreSQL database, joined by Redis, serve one workshop (the fixtures:
+conftest.py)."""
 
-import os
 import time
 import uuid
 
-import psycopg
 import pytest
 import requests
 import socketio
 
-from tests.conftest import POSTGRES_SKIP
-from tests.liveserver import prepare_database, start_server
-
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.redis]
-DATABASE = "tashawur_scaleout"
-
-
-@pytest.fixture
-def services():
-    pg, redis_url = os.environ.get("TEST_POSTGRES_URL"), os.environ.get("TEST_REDIS_URL")
-    if not pg:
-        pytest.skip(POSTGRES_SKIP)
-    if not redis_url:
-        pytest.skip("Redis tests need TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0 (CI sets it)")
-    with psycopg.connect(pg, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    return pg.rsplit("/", 1)[0] + "/" + DATABASE, redis_url
-
-
-@pytest.fixture
-def two_servers(tmp_path, services):
-    database_url, redis_url = services
-    extra = {"SOCKETIO_MESSAGE_QUEUE": redis_url}
-    prepared = prepare_database(database_url, extra)  # the migrations, on PostgreSQL
-    servers = []
-    try:
-        for n in range(2):
-            folder = tmp_path / f"s{n}"
-            folder.mkdir()
-            servers.append(start_server(folder, database_url=database_url, prepared=prepared))
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 def client_on(server, groups_seen):
