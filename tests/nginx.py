@@ -29,12 +29,15 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
 
 
-def site_config(upstreams: list[str], port: int, cache: Path) -> str:
-    """The shipped snippet with only its placeholders replaced: app processes, listen port, cache folder."""
+def site_config(upstreams: list[str], port: int, cache: Path, pages: list[str] | None = None) -> str:
+    """The shipped snippet with only its placeholders replaced: the live processes (upstreams), the pages processes
+    (by default the live ones), the listen port, the cache folder."""
     text = SHIPPED.read_text()
-    servers = "".join(f"    server {address};\n" for address in upstreams)
-    text, found = re.subn(r"(?m)^(    server 127\.0\.0\.1:\d+;\n)+", servers, text)
-    assert found == 1, "the upstream's server lines moved in deploy/nginx/tashawur.conf"
+    for name, addresses in (("tashawur", upstreams), ("tashawur_pages", pages or upstreams)):
+        servers = "".join(f"    server {address};\n" for address in addresses)
+        block = rf"(?ms)^(upstream {name} \{{\n.*?)^(    server 127\.0\.0\.1:\d+;\n)+"
+        text, found = re.subn(block, lambda m, servers=servers: m.group(1) + servers, text, count=1)
+        assert found == 1, f"the server lines of upstream {name} moved in deploy/nginx/tashawur.conf"
     text, found = re.subn(r"(?m)^(    listen )80;$", rf"\g<1>127.0.0.1:{port};", text)
     assert found == 1, "the listen line moved in deploy/nginx/tashawur.conf"
     text, found = re.subn(r"(?m)^(proxy_cache_path )/var/cache/nginx/tashawur ", rf"\g<1>{cache} ", text)
@@ -42,10 +45,10 @@ def site_config(upstreams: list[str], port: int, cache: Path) -> str:
     return text
 
 
-def write_config(folder: Path, upstreams: list[str], port: int) -> Path:
+def write_config(folder: Path, upstreams: list[str], port: int, pages: list[str] | None = None) -> Path:
     """A complete nginx.conf in folder that includes the site: logs, pid, temporary files and cache all in folder."""
     (folder / "cache").mkdir(exist_ok=True)
-    (folder / "tashawur.conf").write_text(site_config(upstreams, port, folder / "cache"))
+    (folder / "tashawur.conf").write_text(site_config(upstreams, port, folder / "cache", pages))
     temp = "\n".join(
         f"    {kind}_temp_path {folder / ('temp-' + kind)};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -95,15 +98,16 @@ class Nginx:
                 self.process.wait()
 
 
-def start_nginx(folder: Path, upstreams: list[str]) -> Nginx:
-    """Run nginx in the foreground on a free loopback port in front of upstreams ("127.0.0.1:port"), once it answers."""
+def start_nginx(folder: Path, upstreams: list[str], pages: list[str] | None = None) -> Nginx:
+    """Run nginx in the foreground on a free loopback port in front of the live processes (upstreams,
+    "127.0.0.1:port") and the pages processes (pages; by default the live ones), once it answers."""
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError(NGINX_SKIP)
     folder.mkdir(parents=True, exist_ok=True)
     for _attempt in range(3):
         port = free_port()
-        conf = write_config(folder, upstreams, port)
+        conf = write_config(folder, upstreams, port, pages)
         command = [binary, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(conf), "-g", "daemon off;"]
         checked = subprocess.run([*command[:-2], "-t"], capture_output=True, text=True)
         if checked.returncode != 0:

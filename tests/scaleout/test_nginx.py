@@ -34,9 +34,11 @@ def server_env():
 
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory, two_servers):
-    """nginx with the shipped site in front of the two processes, for the module's tests."""
+    """nginx with the shipped site in front of the two processes, for the module's tests; the second one is also the
+    pages process (/p/)."""
     folder = tmp_path_factory.mktemp("nginx")
-    nginx = start_nginx(folder, [server.url.removeprefix("http://") for server in two_servers])
+    addresses = [server.url.removeprefix("http://") for server in two_servers]
+    nginx = start_nginx(folder, addresses, pages=addresses[1:])
     try:
         yield nginx, two_servers
     finally:
@@ -186,6 +188,10 @@ def test_the_public_page_is_cached_and_what_sets_a_cookie_is_not(proxied):
         assert page.status_code == 200 and "Set-Cookie" in page.headers
         assert page.headers.get("X-Cache-Status") in (None, "MISS", "BYPASS"), page.headers
     assert app_requests(consultation, 2) == 2
+    # Every /p/ request that reached an app process (a HIT reaches none: "-") went to the pages process.
+    pages = servers[1].url.removeprefix("http://")
+    upstreams = {re.search(r"upstream=(\S+)", line).group(1) for line in nginx.access_log() if '"GET /p/' in line}
+    assert upstreams == {pages, "-"}, upstreams
 
 
 def test_the_app_counts_the_address_nginx_forwards(proxied):
