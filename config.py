@@ -28,6 +28,9 @@ class Config:
     PRODUCTION = False
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE_DIR / 'tashawur.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A request waits at most this long for a free database connection (SQLAlchemy's default is 30 s), then gets a 503
+    # that says when to come back: a page nobody answers for 30 s is a page people have left. Pooled engines only.
+    POOL_TIMEOUT = 10
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
     # Venue Wi-Fi can go silent without closing: a ping every 10 s, 10 s to answer, so a phone sees a dead link
     # within 20 s (the default 25 + 20 s was longer than people wait) and a roaming blip of a few seconds survives.

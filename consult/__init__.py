@@ -49,6 +49,9 @@ def create_app(config_class: type | str | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     security.check_secret_key(app)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):  # one connection: no pool
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("pool_timeout", app.config["POOL_TIMEOUT"])
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from consult.extensions import db, login_manager
 from consult.i18n import LANGUAGE_NAMES, current_language, text_direction
@@ -17,6 +18,9 @@ from consult.throttle import TOO_MANY, RateLimited, retry_after
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+BUSY_RETRY_AFTER = 30  # seconds: long enough for a crowd's burst to pass, short enough for a reader to wait
 
 
 def error_response(status: int, code: str, message: str):
@@ -92,6 +96,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(400)
     def bad_request(_e):
         return error_response(400, "invalid", _("This request is not valid."))
+
+    @app.errorhandler(PoolTimeout)
+    def overloaded(_e):
+        # Every database connection stayed busy for the pool's timeout: a crowd, not a fault. Say when to come back.
+        db.session.rollback()
+        response, status = error_response(503, "busy", _("The server is very busy. Try again in a minute."))
+        response = current_app.make_response((response, status))
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
     @app.errorhandler(500)
     def server_error(_e):

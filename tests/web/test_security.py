@@ -12,14 +12,16 @@ from email.utils import parsedate_to_datetime
 import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select
 
 import consult
 from config import DevelopmentConfig, ProductionConfig
 from consult import create_app
 from consult.extensions import db
+from consult.models import Participant
 from consult.throttle import POSTING_FAST, TOO_MANY
-from tests.conftest import PASSWORD, build_app, make_facilitator
+from tests.conftest import PASSWORD, build_app, make_facilitator, make_workshop
 from tests.liveserver import ROOT
 
 LONG_KEY = "k" * 24 + "9f3c2b7a1d5e8f604c3b2a19"
@@ -328,3 +330,36 @@ def test_sockets_open_only_from_our_own_pages(tmp_path, origin, allowed):
         "/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}, base_url="http://localhost"
     )
     assert (response.status_code == 200) is allowed, response.get_data(as_text=True)[:200]
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_a_crowd_that_holds_every_database_connection_gets_a_translated_503_not_a_500(tmp_path, lang):
+    """Past the pool's timeout a request is told the server is busy and when to come back; nothing is written."""
+    app = build_app(
+        f"sqlite:///{tmp_path / 'busy.sqlite'}",
+        POOL_TIMEOUT=1,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0},
+    )
+    with app.app_context():
+        db.create_all()
+        workshop = make_workshop(make_facilitator())
+        code = workshop.code
+        assert db.engine.pool.timeout() == 1  # whole seconds: Flask-SQLAlchemy makes it an int
+        db.session.remove()
+        held = db.engine.connect()  # the crowd: the pool's one connection is busy
+        try:
+            client = app.test_client()
+            page = client.get(f"/w/{code}?lang={lang}")
+            joined = client.post(f"/api/v1/workshops/{code}/participants", json={"consent": True})
+        finally:
+            held.close()
+        assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+        with app.test_request_context(), force_locale(lang):
+            message = gettext("The server is very busy. Try again in a minute.")
+        assert message in page.get_data(as_text=True) and (lang == "fr") == ("serveur" in message)
+        assert joined.status_code == 503 and joined.get_json()["error"]["code"] == "busy"
+        # Once the crowd has passed, the same request goes through, and the refused join had stored nothing.
+        assert client.post(f"/api/v1/workshops/{code}/participants", json={"consent": True}).status_code == 201
+        assert db.session.scalar(select(func.count(Participant.id))) == 1
+        db.session.remove()
+        db.engine.dispose()
