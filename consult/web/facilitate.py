@@ -78,6 +78,8 @@ CONTROL_LABELS = {
     "suggestions_refresh": _l("Look again"),
     "not_same": _l("Not the same"),
     "similarity": _l("similar"),
+    "suggest_table": _l("This table"),
+    "suggest_axis": _l("Every table of the axis"),
     "table": TABLE_NAME,
 }
 

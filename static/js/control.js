@@ -366,11 +366,16 @@
   var suggestBox = document.getElementById("suggestions");
   var dismissed = new Set();
   var suggestTimer = null;
+  var scopeBox = document.getElementById("suggest-scope");
+  function axisScope() {
+    return !!group().table && scopeBox.querySelector("input[value=axis]").checked;
+  }
   function suggest() {
     if (!suggestBox.open) return;
-    var g = group();
-    call("suggest_merges", { group_id: g.id }, function (ack) {
-      if (group().id !== g.id) return;
+    var g = group(), axis = axisScope();
+    scopeBox.hidden = !g.table;  // an axis of one table: the table is the axis
+    call("suggest_merges", axis ? { theme_id: g.theme.id } : { group_id: g.id }, function (ack) {
+      if (group().id !== g.id || axisScope() !== axis) return;
       var pairs = ack.pairs.filter(function (p) {
         return !dismissed.has(p.keep_id + "-" + p.merge_id) && model.items.has(p.keep_id) && model.items.has(p.merge_id);
       });
@@ -379,8 +384,8 @@
       list.replaceChildren.apply(list, pairs.length ? pairs.map(function (p) {
         return el("li.suggest-pair", {}, [
           el("p.suggest-score", { text: Math.round(p.score * 100) + "% " + L.similarity }),
-          el("p.suggest-keep", {}, [el("bdi", { dir: "auto", text: itemText(p.keep_id) })]),
-          el("p.suggest-merge", {}, [el("bdi", { dir: "auto", text: itemText(p.merge_id) })]),
+          el("p.suggest-keep", {}, pairSide(p.keep_id, axis)),
+          el("p.suggest-merge", {}, pairSide(p.merge_id, axis)),
           el("div.actions", {}, [
             button(L.merge, function () { call("merge_items", { keep_id: p.keep_id, merge_ids: [p.merge_id] }); }, "button-primary"),
             button(L.not_same, function () { dismissed.add(p.keep_id + "-" + p.merge_id); suggest(); })
@@ -389,6 +394,13 @@
       }) : [el("li.muted", { text: L.suggestions_none })]);
     });
   }
+  // An item of a pair; across the axis, with the table it was written at.
+  function pairSide(id, axis) {
+    var text = el("bdi", { dir: "auto", text: itemText(id) });
+    var at = axis && model.group(model.items.get(id).group_id);
+    return at ? [el("span.badge", { text: tableName(at) }), " ", text] : [text];
+  }
+  scopeBox.addEventListener("change", suggest);
   function suggestSoon() {
     clearTimeout(suggestTimer);
     suggestTimer = setTimeout(suggest, 800);

@@ -202,6 +202,31 @@ def test_the_control_panel_lists_tables_under_their_axis_and_moves_people(server
     expect(seats.locator(".seat")).to_have_count(3)
 
 
+def test_in_plenary_the_facilitator_sees_what_two_tables_of_an_axis_wrote_twice(server, desk, room):
+    from tests.browser.test_phone_and_board import login
+
+    login(desk, server)
+    desk.goto(f"{server.url}/facilitate/{room['code']}/control?lang=en")
+    desk.wait_for_selector("#conn.online")
+    desk.locator("#group-tabs .tab-axis").first.locator(".tab").nth(1).click()  # table 2 of the first axis
+    suggestions = desk.locator("#suggestions")
+    suggestions.locator("summary").click()
+    scope = suggestions.locator("#suggest-scope")
+    expect(scope).to_be_visible()
+    # Table 2 alone wrote nothing twice; tables 1 and 2 both wrote about the market's bins.
+    expect(suggestions.locator(".suggest-list li.muted")).to_be_visible()
+    scope.get_by_label("Every table of the axis").check()
+    across = suggestions.locator(".suggest-pair").filter(has=desk.locator(".badge", has_text="Table 2"))
+    expect(across.first).to_be_visible()
+    badges = across.first.locator(".badge").all_inner_texts()
+    assert sorted(badges) == ["Table 1", "Table 2"], badges
+    assert across.first.inner_text().count(TEXTS[0]) == 2
+    keep(desk, "control-suggestions-axis")
+    # Back to the table: only its own pairs, none.
+    scope.get_by_label("This table").check()
+    expect(suggestions.locator(".suggest-pair")).to_have_count(0)
+
+
 def test_a_table_opened_by_size_joins_the_board_without_a_reload(server, browser, room):
     page = board_page(browser, server, room["code"], (1920, 1080), "fr")
     try:
