@@ -157,7 +157,8 @@ class Group(db.Model):
     )
 
     workshop: Mapped[Workshop] = relationship(back_populates="groups")
-    theme: Mapped[Theme] = relationship(back_populates="groups")
+    # Every screen that shows a group shows its axis: loaded with it, not one query per group.
+    theme: Mapped[Theme] = relationship(back_populates="groups", lazy="joined")
 
     @property
     def display_name(self) -> str:
