@@ -12,9 +12,16 @@ three axes, its consultation open. Then:
    with a few seconds of reading between steps. Real HTTP, the page's CSRF token on every POST. Meanwhile the same
    socket round trip is measured on the live workshop.
 
-Prints p50/p95/max per page type, errors by type, the server's CPU (utime+stime from /proc/<pid>/stat) over each
-phase, and the live round trip idle and loaded: loaded p95 must stay within 2x of idle p95 (exit 1 otherwise).
-The probe runs in its own process so that the citizens' client loop does not delay its acks.
+With --nginx, the same phases with the deployment of docs/DEPLOY.md instead of one process: a live process and a
+pages process of this checkout on the one database (the SQLite file, both in WAL, or --postgres), run with
+TRUSTED_PROXIES=1, and nginx with the shipped deploy/nginx/tashawur.conf (tests/nginx.py) in front, its live upstream
+the live process, its pages upstream (/p/) the pages process. The citizens and the probe's phones go through nginx.
+No Redis: no consultation door emits a socket event, and the room lives in the live process alone.
+
+Prints p50/p95/max per page type, errors by type, each app process's CPU (utime+stime from /proc/<pid>/stat) over
+each phase, and the live round trip idle and loaded: loaded p95 must stay within 2x of idle p95 (exit 1 otherwise);
+with --nginx also where nginx sent the requests (its access log). The probe runs in its own process so that the
+citizens' client loop does not delay its acks. nginx and the app processes are stopped at the end, even on error.
 
 Every citizen comes from 127.0.0.1: the per-address consultation limits (RATELIMIT_CONSULT_*_ADDRESS) are lifted
 for the server, as the live benches lift the join and post ones; the per-browser limits stay as configured.
@@ -22,6 +29,8 @@ for the server, as the live benches lift the join and post ones; the per-browser
     .venv/bin/python bench/consultation_load.py                          # 2,000 citizens over 10 minutes
     .venv/bin/python bench/consultation_load.py --citizens 200 --minutes 1 --idle-seconds 15
     .venv/bin/python bench/consultation_load.py --postgres postgresql://postgres@127.0.0.1:5432/bench --json
+    .venv/bin/python bench/consultation_load.py --nginx                  # the same behind nginx, live + pages
+    .venv/bin/python bench/consultation_load.py --nginx --citizens 60 --minutes 0.5 --idle-seconds 10
 
 Method and figures: docs/PERFORMANCE.md.
 """
@@ -40,6 +49,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,12 +258,48 @@ async def crowd(args, url: str, path: str) -> Recorder:
     return recorder
 
 
+def start_deployment(stack: ExitStack, folder: Path, prepared, use_nginx: bool):
+    """The app processes on the prepared database, and nginx in front with --nginx: the URL the citizens and the
+    phones use, the processes by name, nginx (or None). Each is stopped by stack, nginx first, even on error."""
+    from tests.liveserver import start_server
+    from tests.nginx import start_nginx
+
+    # One process does everything; docs/DEPLOY.md's small commune runs a live process and a pages process. They
+    # share the one database (the SQLite file in WAL, or PostgreSQL); their log files differ by port.
+    servers = {}
+    for name in ("live", "pages") if use_nginx else ("server",):
+        servers[name] = start_server(folder, prepared=prepared)
+        stack.callback(servers[name].stop)
+    if not use_nginx:
+        return servers["server"].url, servers, None
+    address = {name: server.url.removeprefix("http://") for name, server in servers.items()}
+    proxy = start_nginx(folder / "nginx", [address["live"]], pages=[address["pages"]])
+    stack.callback(proxy.stop)
+    return proxy.url, servers, proxy
+
+
+def routed(proxy, servers: dict) -> dict[str, int]:
+    """Where nginx sent the requests, from its access log: /p/ or the rest, to which app process. Shows that the crowd
+    reached the pages process and the room the live one."""
+    names = {server.url.removeprefix("http://"): name for name, server in servers.items()}
+    seen: Counter = Counter()
+    for line in proxy.access_log():
+        found = re.search(r'"\S+ (\S+)[^"]*" \d+ upstream=(\S+)', line)
+        if found:
+            kind = "/p/" if found.group(1).startswith("/p/") else "other"
+            seen[f"{kind} -> {names.get(found.group(2), found.group(2))}"] += 1
+    return dict(sorted(seen.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--citizens", type=int, default=2000)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--recommendations", type=int, default=40)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL database to use (its schema is wiped)")
+    parser.add_argument(
+        "--nginx", action="store_true", help="a live and a pages process behind nginx (docs/DEPLOY.md), not one process"
+    )
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="the idle server's round trip measure")
     parser.add_argument("--probe-interval", type=float, default=1.0, help="seconds between two live posts")
     parser.add_argument("--probe-phones", type=int, default=6, help="live phones posting in turn (30 posts/min each)")
@@ -262,42 +308,49 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    from tests.liveserver import prepare_database, start_server
+    from tests.liveserver import prepare_database
+    from tests.nginx import NGINX_SKIP, nginx_binary
 
+    if args.nginx and nginx_binary() is None:
+        parser.error(NGINX_SKIP)
     folder = Path(tempfile.mkdtemp(prefix="consultation-load-"))
     database_url = args.postgres or f"sqlite:///{folder / 'live.sqlite'}"
     if args.postgres:
         wipe(database_url)
-    prepared = prepare_database(database_url, LIFTED)
+    # Behind nginx the processes believe its X-Forwarded-For, as docs/DEPLOY.md runs them.
+    prepared = prepare_database(database_url, {**LIFTED, **({"TRUSTED_PROXIES": "1"} if args.nginx else {})})
     path = seed(database_url, args.recommendations)
-    server = start_server(folder, prepared=prepared, extra_env=LIFTED)
-    sampler = ProcSampler(server.process.pid)
     report: dict = {
         "citizens": args.citizens,
         "minutes": args.minutes,
         "recommendations": args.recommendations,
         "database": "postgresql" if args.postgres else "sqlite",
+        "deployment": "nginx, a live and a pages process" if args.nginx else "one process",
     }
-    try:
-        worker, out, failed = start_probe(server.url, server.code, args.idle_seconds, args)
-        cpu0, t0 = sampler.cpu_seconds(), time.monotonic()
+    with ExitStack() as stack:
+        url, servers, proxy = start_deployment(stack, folder, prepared, args.nginx)
+        code = prepared[1]
+        samplers = {name: ProcSampler(server.process.pid) for name, server in servers.items()}
+
+        def cpu() -> tuple[dict[str, float | None], float]:
+            return {name: sampler.cpu_seconds() for name, sampler in samplers.items()}, time.monotonic()
+
+        worker, out, failed = start_probe(url, code, args.idle_seconds, args)
+        idle0 = cpu()
         idle = failed or probe_result(out, args.idle_seconds + 120)
         worker.join(10)
-        cpu1, t1 = sampler.cpu_seconds(), time.monotonic()
+        idle1 = cpu()
         report["live_idle"] = trip_summary(idle)
-        report["cpu_idle_percent"] = round(100 * (cpu1 - cpu0) / (t1 - t0), 1)
 
         load_seconds = args.minutes * 60
-        worker, out, failed = start_probe(server.url, server.code, load_seconds, args)
-        cpu1, t1 = sampler.cpu_seconds(), time.monotonic()
-        recorder = asyncio.run(crowd(args, server.url, path))
-        cpu2, t2 = sampler.cpu_seconds(), time.monotonic()
+        worker, out, failed = start_probe(url, code, load_seconds, args)
+        load0 = cpu()
+        recorder = asyncio.run(crowd(args, url, path))
+        load1 = cpu()
         loaded = failed or probe_result(out, 180)
         worker.join(10)
         report["live_loaded"] = trip_summary(loaded)
-        report["load_seconds"] = round(t2 - t1, 1)
-        report["cpu_load_percent"] = round(100 * (cpu2 - cpu1) / (t2 - t1), 1)
-        report["cpu_seconds_load"] = round(cpu2 - cpu1, 1)
+        report["load_seconds"] = round(load1[1] - load0[1], 1)
         report["requests"] = sum(len(v) for v in recorder.times.values())
         report["pages"] = {
             kind: {
@@ -309,11 +362,20 @@ def main() -> int:
             for kind, times in sorted(recorder.times.items())
         }
         report["errors"] = dict(recorder.errors)
-        report["rss_kib"] = sampler.rss_kib()
+        report["processes"] = {
+            name: {
+                "cpu_idle_percent": percent(idle0, idle1, name),
+                "cpu_load_percent": percent(load0, load1, name),
+                "cpu_seconds_load": round(load1[0][name] - load0[0][name], 1),
+                "rss_kib": samplers[name].rss_kib(),
+            }
+            for name in samplers
+        }
         if report["requests"]:
-            report["cpu_ms_per_request"] = round(1000 * report["cpu_seconds_load"] / report["requests"], 1)
-    finally:
-        server.stop()
+            spent = sum(row["cpu_seconds_load"] for row in report["processes"].values())
+            report["cpu_ms_per_request"] = round(1000 * spent / report["requests"], 1)
+        if proxy is not None:
+            report["nginx"] = {"routed": routed(proxy, servers), "error_log_errors": proxy.error_log().count("[error]")}
     idle_p95, loaded_p95 = report["live_idle"]["p95_ms"], report["live_loaded"]["p95_ms"]
     report["live_ratio_p95"] = round(loaded_p95 / idle_p95, 2) if idle_p95 else None
     report["within_2x"] = bool(report["live_ratio_p95"] is not None and report["live_ratio_p95"] <= 2.0)
@@ -324,19 +386,30 @@ def main() -> int:
     return 0 if report["within_2x"] else 1
 
 
+def percent(before: tuple[dict, float], after: tuple[dict, float], name: str) -> float:
+    """A process's CPU time between two samples, in percent of one core."""
+    return round(100 * (after[0][name] - before[0][name]) / (after[1] - before[1]), 1)
+
+
 def print_report(report: dict) -> None:
     print(
         f"{report['citizens']} citizens over {report['minutes']} min, {report['recommendations']} recommendations, "
-        f"{report['database']}: {report['requests']} requests in {report['load_seconds']} s"
+        f"{report['database']}, {report['deployment']}: {report['requests']} requests in {report['load_seconds']} s"
     )
     print(f"{'page':<16}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for kind, row in report["pages"].items():
         print(f"{kind:<16}{row['n']:>7}{row['p50_ms']:>9}{row['p95_ms']:>9}{row['max_ms']:>9}")
     print(f"errors: {report['errors'] or 'none'}")
-    print(
-        f"server CPU: idle {report['cpu_idle_percent']} % of a core, under load {report['cpu_load_percent']} % "
-        f"({report.get('cpu_ms_per_request')} ms per request), RSS {report['rss_kib']} KiB"
-    )
+    for name, row in report["processes"].items():
+        print(
+            f"{name} process CPU: idle {row['cpu_idle_percent']} % of a core, under load {row['cpu_load_percent']} %"
+            f" ({row['cpu_seconds_load']} s), RSS {row['rss_kib']} KiB"
+        )
+    print(f"app CPU per request under load: {report.get('cpu_ms_per_request')} ms (all app processes)")
+    if "nginx" in report:
+        print(
+            f"nginx sent: {report['nginx']['routed']}; [error] lines in its log: {report['nginx']['error_log_errors']}"
+        )
     for name in ("live_idle", "live_loaded"):
         row = report[name]
         print(
