@@ -158,8 +158,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-async def hammer(url: str, clients: int, seconds: float, warm: bool) -> dict:
-    """clients concurrent readers fetching url for seconds; warm: each sends the ETag it got first."""
+async def hammer(url: str, clients: int, seconds: float, warm: bool, rate: float | None = None) -> dict:
+    """clients concurrent readers fetching url for seconds; warm: each sends the ETag it got first; rate: all of
+    them together at most this many requests a second (a crowd's pace), else as fast as answers come."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     caches: dict[str, int] = {}  # nginx's X-Cache-Status, when it is in front
@@ -176,6 +177,8 @@ async def hammer(url: str, clients: int, seconds: float, warm: bool) -> dict:
 
         async def reader() -> None:
             mine = dict(headers, **({"If-None-Match": etag} if etag else {}))
+            gap = clients / rate if rate else 0.0
+            await asyncio.sleep(random.uniform(0, gap))  # spread out, not in step
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
                 async with http.get(url, headers=mine) as response:
@@ -186,6 +189,8 @@ async def hammer(url: str, clients: int, seconds: float, warm: bool) -> dict:
                 if cache:
                     caches[cache] = caches.get(cache, 0) + 1
                 sizes.append(len(body))
+                if gap:
+                    await asyncio.sleep(max(0.0, t0 + gap - time.perf_counter()))
 
         started = time.perf_counter()
         await asyncio.gather(*(reader() for _ in range(clients)))
@@ -248,7 +253,7 @@ async def measure(base: str, path: str, code: str, args) -> list[tuple[str, dict
             rows.append((f"{label} {'warm (If-None-Match → 304)' if warm else 'cold (200, full body)'}", result))
     idle = await round_trips(base, code, args.posts, 0.2)
     rows.append(("socket post round trip, idle", stats(idle)))
-    load = asyncio.create_task(hammer(base + path, args.clients, args.seconds + 5, False))
+    load = asyncio.create_task(hammer(base + path, args.clients, args.seconds + 5, False, args.load_rate))
     await asyncio.sleep(1)
     busy = await round_trips(base, code, args.posts, 0.2)
     page = await load
@@ -314,6 +319,9 @@ def main() -> int:
     parser.add_argument("--async-mode", choices=["gevent", "eventlet"], default="gevent")
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"), help="also on this database")
     parser.add_argument("--nginx", action="store_true", help="then again through nginx with the shipped config")
+    parser.add_argument(
+        "--load-rate", type=float, help="the readers' pace (requests/s, all together) while the round trip is timed"
+    )
     args = parser.parse_args()
     if args.nginx and nginx_binary() is None:
         parser.error(NGINX_SKIP)
