@@ -288,5 +288,8 @@ def test_forty_people_seated_at_once_spread_evenly_over_four_tables(app, worksho
     theme = next(t for t in workshop.themes if t.id == theme_id)
     counts = sizes(theme)
     assert sum(counts) == RACERS and max(counts) - min(counts) <= 1, counts
-    seqs = db.session.scalars(select(WorkshopEvent.seq).where(WorkshopEvent.workshop_id == workshop_id)).all()
-    assert sorted(seqs) == list(range(1, len(seqs) + 1))
+    for stream in WorkshopEvent.STREAMS:  # each stream numbered 1, 2, 3... with no gap and no repeat
+        seqs = db.session.scalars(
+            select(WorkshopEvent.seq).where(WorkshopEvent.workshop_id == workshop_id, WorkshopEvent.stream == stream)
+        ).all()
+        assert sorted(seqs) == list(range(1, len(seqs) + 1)), stream
