@@ -155,7 +155,9 @@ def test_the_facilitator_takes_a_workshop_from_problems_to_recommendations(serve
         board.keyboard.press("Space")
         control.locator('#timer[data-state="running"]').wait_for()
 
-        # A recommendation from the kept item, in the panel of its axis.
+        # A recommendation from the kept item, in the panel of its axis (the control panel's tab in front again: a
+        # hidden tab gets no animation frames, which Playwright's clicks wait for).
+        control.bring_to_front()
         panel = control.locator("#recs-panel")
         panel.locator(".rec-choice", has_text=kept).get_by_role("checkbox").check()
         title = "Install waste bins at the market and collect them twice a week"
@@ -201,6 +203,7 @@ def test_the_facilitator_takes_a_workshop_from_problems_to_recommendations(serve
         shot(youssef, "phone-synthesis")
 
         # Closing asks first, then every phone says so.
+        control.bring_to_front()
         control.locator(".phase-button", has_text="Closed").click()
         control.get_by_role("dialog").get_by_role("button", name="OK").click()
         amina.locator("#phase-name", has_text="Closed").wait_for()
@@ -225,6 +228,9 @@ def test_moderation_from_the_control_panel_shows_on_the_board_and_phones(server,
         board.goto(f"{server.url}/w/{code}/board?lang=en")
         board.wait_for_selector("#conn.online")
         water, roads = board.locator(".column").nth(0), board.locator(".column").nth(1)
+        # The board's tab runs on in the background, as on a second screen; the control panel is the one clicked, and
+        # a hidden tab gets no animation frames, which Playwright's click waits for (2 s a click).
+        control.bring_to_front()
 
         salma = phone()
         join(salma, server, code, "Salma", "en")
@@ -330,6 +336,7 @@ def test_moderation_from_the_control_panel_shows_on_the_board_and_phones(server,
         settings.get_by_role("button", name="Save").click()
         settings.locator(".flash-success").wait_for()
         settings.close()
+        control.bring_to_front()
         board.wait_for_selector("#conn.online")  # the board reloads with the new settings
         salma.wait_for_selector("#conn.online")
         set_phase(control, "Prioritization")
