@@ -34,6 +34,16 @@ def postgres_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def prepared_db(tmp_path_factory):
+    """The schema and the demo in a SQLite file, made once (flask db upgrade + flask demo take ~4 s): each real server
+    of the server and browser tests starts on its own copy (tests/liveserver.clone_sqlite)."""
+    from tests.liveserver import prepare_database
+
+    folder = tmp_path_factory.mktemp("template")
+    return prepare_database(f"sqlite:///{folder / 'template.sqlite'}")
+
+
 @pytest.fixture
 def database_uri(tmp_path) -> str:
     # A file, not :memory:, so that WAL, BEGIN IMMEDIATE and several connections behave as in production.

@@ -129,6 +129,7 @@ def start_server(
     """Start `python app.py` and wait until it answers."""
     database_url = database_url or f"sqlite:///{tmp_path / 'live.sqlite'}"
     env, code, email, password, public_path = prepared or prepare_database(database_url, extra_env)
+    env = {**env, **(extra_env or {})}  # a prepared copy's server takes them too
     for _attempt in range(3):
         port = free_port()
         run_env = {**LOOPBACK_LIMITS, **env, "PORT": str(port), "HOST": "127.0.0.1", "CONSULT_ASYNC_MODE": async_mode}

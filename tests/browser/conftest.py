@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.liveserver import LiveServer, start_server
+from tests.liveserver import LiveServer, clone_sqlite, start_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
@@ -27,8 +27,9 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[LiveServer]:
-    server = start_server(tmp_path_factory.mktemp("browser"))
+def server(tmp_path_factory, prepared_db) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("browser")
+    server = start_server(folder, prepared=clone_sqlite(prepared_db, folder / "live.sqlite"))
     yield server
     server.stop()
 

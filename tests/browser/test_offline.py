@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from tests.browser.conftest import shot
-from tests.liveserver import LinkProxy, LiveServer, start_server
+from tests.liveserver import LinkProxy, LiveServer, clone_sqlite, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +24,9 @@ PING = {"SOCKETIO_PING_INTERVAL": "2", "SOCKETIO_PING_TIMEOUT": "2"}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("offline"), extra_env=PING)
+def server(tmp_path_factory, prepared_db):
+    folder = tmp_path_factory.mktemp("offline")
+    server = start_server(folder, extra_env=PING, prepared=clone_sqlite(prepared_db, folder / "live.sqlite"))
     yield server
     server.stop()
 

@@ -17,15 +17,9 @@ import pytest
 import requests
 import socketio
 
-from tests.liveserver import LiveServer, clone_sqlite, prepare_database, start_server
+from tests.liveserver import LiveServer, clone_sqlite, start_server
 
 TIMEOUT = 10  # seconds, for every single call: nothing in these tests may hang
-
-
-@pytest.fixture(scope="session")
-def prepared_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("template")
-    return prepare_database(f"sqlite:///{folder / 'template.sqlite'}")
 
 
 @pytest.fixture
