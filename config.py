@@ -66,9 +66,10 @@ class Config:
     # are tight. Storage: memory in one process, Redis when RATELIMIT_STORAGE_URI or a redis:// message queue is set.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
-    # Exact: no burst at a window's edge, 2x the limit in a second is not possible. A sliding window counter costs less
+    # The doors (login, codes, joins) count exactly: no burst at a window's edge. A sliding window counter costs less
     # (at 100 posts/s the limits library took 9 % of py-spy's samples, 2 % with it) but weighs the previous window: a
-    # hall's 50 joins straddling a window's edge let more in at once. Exactness won.
+    # hall's 50 joins straddling a window's edge let more in at once. Posts and socket reads, by the hundred a
+    # second, take the counter instead (throttle.hit): a flood guard can be approximate by a few knocks.
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tashawur")
     # A few staff log in from one office; 300 guesses at 5/s now take 100 minutes from one address.

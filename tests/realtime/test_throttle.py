@@ -85,7 +85,7 @@ def test_one_participant_posting_in_a_loop_is_stopped_at_the_door_in_their_langu
 
 def test_rejoining_does_not_buy_a_fresh_budget_for_one_address(database_uri):
     """18 identities from one address flooding one workshop: the address's budget for it caps them all."""
-    with own_app(database_uri, RATELIMIT_POST_ADDRESS="50 per minute") as app:
+    with own_app(database_uri, RATELIMIT_POST_ADDRESS="50 per hour") as app:
         facilitator = make_facilitator()
         workshop, other = make_workshop(facilitator), make_workshop(facilitator, title="ورشة أخرى")
         flood = [(p, connect(app, token=t)) for p, t in (make_participant(workshop, 0) for _ in range(18))]
