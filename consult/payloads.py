@@ -203,11 +203,12 @@ def recommendations_payload(workshop: Workshop) -> list[dict[str, Any]]:
     ]
 
 
-def participation_counts(workshop: Workshop) -> dict[str, Any]:
-    """How many have joined, in all and per group: the board shows these."""
+def participation_counts(workshop: Workshop | int) -> dict[str, Any]:
+    """How many have joined, in all and per group: the board shows these. A workshop or its id."""
+    workshop_id = workshop if isinstance(workshop, int) else workshop.id
     rows = db.session.execute(
         select(Participant.group_id, func.count(Participant.id))
-        .where(Participant.workshop_id == workshop.id)
+        .where(Participant.workshop_id == workshop_id)
         .group_by(Participant.group_id)
     ).all()
     return {

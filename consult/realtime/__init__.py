@@ -2,68 +2,65 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, current_app
 
-from consult.extensions import socketio
+from consult.extensions import db, socketio
+from consult.payloads import participation_counts
 from consult.realtime.channels import staff_channel, workshop_channel
 from consult.realtime.live import LiveNamespace
 from consult.services import events
 
+log = logging.getLogger(__name__)
 COUNTS_INTERVAL = 0.5  # seconds: participant counts reach the staff's screens at most twice a second
 
 
 class CountsCoalescer:
-    """Participant counts for the staff's screens, the latest of each workshop, at most once per interval.
+    """Participant counts for the staff's screens, read afresh for each workshop at most once per interval.
 
-    At the start of a workshop the whole hall scans the QR code at once: one message per join would be hundreds a
-    second. The first change goes out at once (a quiet room sees its count move without delay); the ones that follow
-    within the interval are folded into a single message at its end, carrying the counts of the latest event.
-    Each process folds what its own commits produce; with several processes behind a queue, each sends its own.
+    At the start of a workshop the whole hall scans the QR code at once: one message (and one count) per join would be
+    hundreds a second. A join or a seat only marks its workshop; a background task reads the counts and sends them,
+    at once if the last send is older than the interval, else at the interval's end. The read starts after every commit
+    that marked it: the message carries them all. With several processes behind a queue, each sends for its own joins.
     """
 
-    def __init__(self, send, interval: float = COUNTS_INTERVAL) -> None:
+    def __init__(self, send: Callable[[Flask, int], None], interval: float = COUNTS_INTERVAL) -> None:
         self.send = send
         self.interval = interval
         self.lock = threading.Lock()
-        self.latest: dict[int, tuple[int, Any]] = {}  # workshop id -> (staff seq, counts) not yet sent
         self.sent_at: dict[int, float] = {}
-        self.waiting: set[int] = set()  # workshops with a send scheduled at the interval's end
+        self.waiting: set[int] = set()  # workshops with a send scheduled
 
-    def offer(self, workshop_id: int, seq: int, counts: Any) -> None:
+    def offer(self, app: Flask, workshop_id: int) -> None:
         with self.lock:
-            held = self.latest.get(workshop_id)
-            if held is None or held[0] < seq:  # commits may reach here out of order: the latest seq wins
-                self.latest[workshop_id] = (seq, counts)
             if workshop_id in self.waiting:
                 return
-            wait = self.sent_at.get(workshop_id, float("-inf")) + self.interval - time.monotonic()
-            if wait > 0:
-                self.waiting.add(workshop_id)
-        if wait > 0:
-            socketio.start_background_task(self._later, workshop_id, wait)
-        else:
-            self._flush(workshop_id)
+            self.waiting.add(workshop_id)
+            wait = max(0.0, self.sent_at.get(workshop_id, float("-inf")) + self.interval - time.monotonic())
+        # Never from here: the caller is a commit's hook, where the session may not query.
+        socketio.start_background_task(self._later, app, workshop_id, wait)
 
-    def _later(self, workshop_id: int, wait: float) -> None:
+    def _later(self, app: Flask, workshop_id: int, wait: float) -> None:
         socketio.sleep(wait)
         with self.lock:
             self.waiting.discard(workshop_id)
-        self._flush(workshop_id)
-
-    def _flush(self, workshop_id: int) -> None:
-        with self.lock:
-            held = self.latest.pop(workshop_id, None)
-            if held is None:
-                return
             self.sent_at[workshop_id] = time.monotonic()
-        self.send(workshop_id, held[1])
+        try:
+            self.send(app, workshop_id)
+        except Exception:  # the database away for a moment: the next join sends the counts again
+            log.exception("participant counts of workshop %s not sent", workshop_id)
 
 
-def _send_counts(workshop_id: int, counts: Any) -> None:
+def _send_counts(app: Flask, workshop_id: int) -> None:
+    with app.app_context():
+        try:
+            counts = participation_counts(workshop_id)
+        finally:
+            db.session.remove()
     socketio.emit("counts", {"counts": counts}, to=staff_channel(workshop_id), namespace="/live")
 
 
@@ -74,8 +71,8 @@ def broadcast(workshop_id: int, message: dict, stream: str) -> None:
     if stream == "public":
         socketio.emit("event", message, to=workshop_channel(workshop_id), namespace="/live")
     elif message["type"].startswith("participant."):
-        # Joins and seats stay in the staff log (a control panel's sync reads them); live, only their counts travel.
-        counts.offer(workshop_id, message["seq"], message["data"]["counts"])
+        # Joins and seats stay in the staff log; live, only the counts travel, folded.
+        counts.offer(current_app._get_current_object(), workshop_id)
     else:
         socketio.emit("staff_event", message, to=staff_channel(workshop_id), namespace="/live")
 

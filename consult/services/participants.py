@@ -49,7 +49,8 @@ def join_workshop(
     participant.token_hash = hash_token(token)
     db.session.add(participant)
     db.session.flush()
-    data = {"participant_id": participant.id, "group_id": None, "counts": participation_counts(workshop)}
+    # The staff's screens read the counts once for many joins (consult/realtime): the log keeps who, not how many.
+    data = {"participant_id": participant.id, "group_id": None}
     record_event(workshop, "participant.joined", data, participant=participant, stream="staff")
     return participant, token
 
@@ -94,18 +95,16 @@ def choose_group(participant: Participant, group_id: object) -> Group:
 def seat(workshop: Workshop, participant: Participant, group: Group, *, user: Any = None) -> None:
     """Seat the participant in group, by their own choice or moved by a facilitator (user), under the lock.
 
-    Who sits where is the staff's business: a join storm must not broadcast to every phone. A facilitator's move goes
-    to the public stream as well as it must reach the moved phone, which then draws its new table.
+    Who sits where is the staff's business: a join storm must not broadcast to every phone, and the staff's screens
+    read the counts once for many seats. A facilitator's move goes to the public stream, with the counts, as it must
+    reach the moved phone, which then draws its new table.
     """
     previous = participant.group_id
     participant.group_id = group.id
-    db.session.flush()
-    data: dict[str, Any] = {
-        "participant_id": participant.id,
-        "group_id": group.id,
-        "previous_group_id": previous,
-        "counts": participation_counts(workshop),
-    }
+    data: dict[str, Any] = {"participant_id": participant.id, "group_id": group.id, "previous_group_id": previous}
+    if user:
+        db.session.flush()
+        data["counts"] = participation_counts(workshop)
     stream = "public" if user else "staff"
     record_event(
         workshop, "participant.group_chosen", data, participant=None if user else participant, user=user, stream=stream

@@ -49,8 +49,8 @@ def workshop(code: str):
 def create_participant(code: str):
     """Join a workshop: returns the participant's secret token and the groups to choose from."""
     data = _json_object()
-    found = find_workshop(code)
     with unit_of_work():
+        found = find_workshop(code)  # read under the write lock: join_workshop's checks need no second read
         participant, token = join_workshop(
             found,
             consent=data.get("consent"),

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.models import Group, Participant, Workshop, WorkshopEvent
+from consult.payloads import participation_counts
 from consult.services import ServiceError, unit_of_work
 from consult.services.access import Actor
 from consult.services.items import post_item
@@ -110,7 +111,7 @@ def test_a_participant_is_seated_at_the_least_full_table_of_the_axis(workshop, f
     assert workshop.last_seq == before
 
 
-def test_seating_records_the_choice_with_the_counts(workshop, facilitator):
+def test_seating_records_the_choice(workshop, facilitator):
     set_tables(workshop, facilitator, tables_per_axis=2)
     participant = newcomer(workshop)
     public_seq = workshop.last_seq
@@ -119,8 +120,8 @@ def test_seating_records_the_choice_with_the_counts(workshop, facilitator):
     assert workshop.last_seq == public_seq
     event = db.session.scalars(select(WorkshopEvent).order_by(WorkshopEvent.id.desc())).first()
     assert event.type == "participant.group_chosen" and event.stream == "staff"
-    assert event.payload["group_id"] == table.id
-    assert event.payload["counts"]["by_group"] == {str(table.id): 1}
+    assert event.payload == {"participant_id": participant.id, "group_id": table.id, "previous_group_id": None}
+    assert participation_counts(workshop)["by_group"] == {str(table.id): 1}
 
 
 def test_a_full_axis_opens_a_new_table_at_table_size(workshop, facilitator):
@@ -164,6 +165,7 @@ def test_the_facilitator_moves_a_participant_and_only_the_facilitator(workshop, 
     assert (moved.type, moved.stream, moved.seq) == ("participant.group_chosen", "public", public_seq + 1)
     assert moved.actor_user_id == facilitator.id and moved.payload["participant_id"] == alice.id
     assert sizes(theme) == [0, 2]
+    assert moved.payload["counts"]["by_group"] == {str(second.id): 2}  # the phones' counts follow the move
     with pytest.raises(ServiceError) as caught, unit_of_work():
         move_participant(workshop, Actor(participant=bob), alice.id, first.id)
     assert caught.value.code == "forbidden"
