@@ -61,11 +61,18 @@ def post_item(
     if participant.workshop_id != workshop.id:
         raise forbidden()
     lock_workshop(workshop)
-    existing = db.session.scalar(
-        select(Item).where(Item.author_participant_id == participant.id, Item.client_id == client_id)
-    )
-    if existing is not None:
-        return existing, False
+    # One statement for the two questions every post asks: is it a resend, and how many in the last minute?
+    mine = Item.author_participant_id == participant.id
+    existing_id, recent = db.session.execute(
+        select(
+            select(Item.id).where(mine, Item.client_id == client_id).scalar_subquery(),
+            select(func.count(Item.id))
+            .where(mine, Item.created_at > utcnow() - timedelta(minutes=1))
+            .scalar_subquery(),
+        )
+    ).one()
+    if existing_id is not None:
+        return db.session.get(Item, existing_id), False
     require_open(workshop)
     if kind not in KINDS:
         raise invalid(_l("An item is either a problem or a solution."), "kind")
@@ -76,11 +83,6 @@ def post_item(
         raise forbidden(_l("You can post only in your own group. Join this group first."))
     clean = clean_text(text, field="text", max_length=ITEM_TEXT_MAX)
     parent = _parent(workshop, group, kind, parent_id)
-    recent = db.session.scalar(
-        select(func.count(Item.id)).where(
-            Item.author_participant_id == participant.id, Item.created_at > utcnow() - timedelta(minutes=1)
-        )
-    )
     if recent >= POSTS_PER_MINUTE:
         raise ServiceError("rate_limited", _l("You are posting very fast. Wait a minute and try again."))
     item = Item(author=participant, author_participant_id=participant.id)
