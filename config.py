@@ -68,8 +68,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
     # The doors (login, codes, joins) count exactly: no burst at a window's edge. A sliding window counter costs less
     # (at 100 posts/s the limits library took 9 % of py-spy's samples, 2 % with it) but weighs the previous window: a
-    # hall's 50 joins straddling a window's edge let more in at once. Posts and socket reads, by the hundred a
-    # second, take the counter instead (throttle.hit): a flood guard can be approximate by a few knocks.
+    # hall's 50 joins straddling a window's edge let more in at once. Posts, socket reads and a consultation's
+    # answers, by the hundred a second, take the counter (throttle.hit): a flood guard may be off by a few knocks.
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tashawur")
     # A few staff log in from one office; 300 guesses at 5/s now take 100 minutes from one address.

@@ -34,18 +34,21 @@ class CountsCoalescer:
         self.lock = threading.Lock()
         self.sent_at: dict[int, float] = {}
         self.waiting: set[int] = set()  # workshops with a send scheduled
+        self.running = 0  # sends scheduled or under way
+        self.hurry = threading.Event()  # set by drain(): scheduled sends go at once
 
     def offer(self, app: Flask, workshop_id: int) -> None:
         with self.lock:
             if workshop_id in self.waiting:
                 return
             self.waiting.add(workshop_id)
+            self.running += 1
             wait = max(0.0, self.sent_at.get(workshop_id, float("-inf")) + self.interval - time.monotonic())
         # Never from here: the caller is a commit's hook, where the session may not query.
         socketio.start_background_task(self._later, app, workshop_id, wait)
 
     def _later(self, app: Flask, workshop_id: int, wait: float) -> None:
-        socketio.sleep(wait)
+        self.hurry.wait(wait)  # threading's Event, made cooperative by gevent's or eventlet's patching
         with self.lock:
             self.waiting.discard(workshop_id)
             self.sent_at[workshop_id] = time.monotonic()
@@ -53,6 +56,19 @@ class CountsCoalescer:
             self.send(app, workshop_id)
         except Exception:  # the database away for a moment: the next join sends the counts again
             log.exception("participant counts of workshop %s not sent", workshop_id)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+    def drain(self, timeout: float = 5.0) -> None:
+        """Send what is scheduled now and wait for it: an app about to drop its database (a test's end) calls this."""
+        self.hurry.set()
+        try:
+            deadline = time.monotonic() + timeout
+            while self.running and time.monotonic() < deadline:
+                time.sleep(0.005)
+        finally:
+            self.hurry.clear()
 
 
 def _send_counts(app: Flask, workshop_id: int) -> None:

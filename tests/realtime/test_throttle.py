@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from consult import throttle
 from consult.extensions import db, limiter, socketio
+from consult.realtime import counts
 from consult.throttle import POSTING_FAST
 from tests.conftest import build_app, make_facilitator, make_participant, make_workshop, wipe_postgres
 
@@ -45,6 +46,7 @@ def own_app(database_uri: str, **settings):
         try:
             yield app
         finally:
+            counts.drain()
             db.session.remove()
             if db.engine.dialect.name == "postgresql":
                 wipe_postgres()
