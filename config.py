@@ -69,7 +69,8 @@ class Config:
     # The doors (login, codes, joins) count exactly: no burst at a window's edge. A sliding window counter costs less
     # (at 100 posts/s the limits library took 9 % of py-spy's samples, 2 % with it) but weighs the previous window: a
     # hall's 50 joins straddling a window's edge let more in at once. Posts, socket reads and a consultation's
-    # answers, by the hundred a second, take the counter (throttle.hit): a flood guard may be off by a few knocks.
+    # answers, by the hundred a second, take the counter (throttle.hit): a burst at a window's end can let up to about
+    # twice a limit through within one window's length, which a flood guard can bear.
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tashawur")
     # A few staff log in from one office; 300 guesses at 5/s now take 100 minutes from one address.

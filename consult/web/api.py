@@ -50,7 +50,8 @@ def create_participant(code: str):
     """Join a workshop: returns the participant's secret token and the groups to choose from."""
     data = _json_object()
     with unit_of_work():
-        found = find_workshop(code)  # read under the write lock: join_workshop's checks need no second read
+        # Read inside the unit of work: on SQLite, under the write lock, join_workshop's checks need no second read.
+        found = find_workshop(code)
         participant, token = join_workshop(
             found,
             consent=data.get("consent"),
