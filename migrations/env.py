@@ -2,7 +2,10 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext
 from flask import current_app
+
+from consult.backups import BackupError, backup_database
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -10,17 +13,12 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)  # the app migrating in-process keeps its loggers
 logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions["migrate"].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions["migrate"].db.engine
+    return current_app.extensions["migrate"].db.engine
 
 
 def get_engine_url():
@@ -68,13 +66,56 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def revision_to_keep(connection) -> str | None:
+    """The revision of a database that this command will change (upgrade, downgrade, stamp), else None."""
+    try:
+        destination = context.get_revision_argument()
+    except KeyError:  # check: it only reads
+        return None
+    if destination is None:  # current, history: they only read
+        return None
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    if not current:  # an empty database: nothing to keep
+        return None
+    try:
+        wanted = {revision.revision for revision in context.script.get_revisions(destination)}
+    except Exception:  # relative steps (+1, -1): something will change
+        wanted = set()
+    return None if wanted == current else "-".join(sorted(current))
+
+
+def take_backup(connectable):
+    """Back the database up before its schema changes; `-x backup=off` when the operator has just made their own."""
+    if context.get_x_argument(as_dictionary=True).get("backup") == "off":
+        return None
+    with connectable.connect() as connection:
+        revision = revision_to_keep(connection)
+    if revision is None:
+        return None
+    try:
+        backup = backup_database(connectable.url, f"at-{revision}")
+    except BackupError as error:
+        raise SystemExit(
+            f"No upgrade: the database could not be backed up first ({error}).\n"
+            "Back it up yourself, then run `flask --app app db upgrade -x backup=off`."
+        ) from error
+    logger.info("The database (revision %s) was backed up to %s before its schema changes.", revision, backup.path)
+    return backup
+
+
+def check_foreign_keys(connection) -> None:
+    """SQLite checked no foreign key while the tables were rebuilt: refuse to commit a row that points at nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        shown = "; ".join(
+            f"{table} row {rowid} points at a missing {parent}" for table, rowid, parent, _ in broken[:10]
+        )
+        raise RuntimeError(f"{len(broken)} rows point at rows that do not exist ({shown}): nothing was changed")
+
+
 def run_migrations_online():
-    """Run migrations in 'online' mode.
-
-    In this scenario we need to create an Engine
-    and associate a connection with the context.
-
-    """
+    """Run migrations in 'online' mode: one transaction for the whole upgrade, on PostgreSQL and SQLite alike, so
+    that a failed step leaves the database as it was."""
 
     # this callback is used to prevent an auto-migration from being generated
     # when there are no changes to the schema
@@ -91,12 +132,41 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    backup = take_backup(connectable)
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by rebuilding it (copy, drop, rename). With foreign keys on, dropping a table
+            # that others point at is refused, and ON DELETE CASCADE empties its children. SQLite's documented way:
+            # foreign keys off outside any transaction, the changes, then foreign_key_check before the commit.
+            driver = connection.connection.driver_connection
+            driver.execute("PRAGMA foreign_keys=OFF")
+            if driver.execute("PRAGMA foreign_keys").fetchone()[0] != 0:
+                raise RuntimeError("foreign keys are still on: a transaction was open before the migrations")
+        try:
+            # SQLite's DDL is transactional too: the whole upgrade commits at once, or not at all.
+            context.configure(
+                connection=connection, target_metadata=get_metadata(), transactional_ddl=True, **conf_args
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    check_foreign_keys(connection)
+        except BaseException:
+            if backup is not None:
+                logger.error(
+                    "The upgrade failed and was rolled back. If the database is not as it was, restore the backup %s: "
+                    "%s",
+                    backup.path,
+                    backup.restore,
+                )
+            raise
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")
+        if backup is not None:
+            logger.info("To go back to the database as it was: %s", backup.restore)
 
 
 if context.is_offline_mode():

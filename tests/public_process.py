@@ -3,6 +3,7 @@ never see (a pending and a rejected item, a hidden one, nicknames) and what it m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,7 +45,8 @@ def run(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def published_ait_amira(*, publish_process: bool = True) -> Published:
+def published_ait_amira(*, publish_process: bool = True, while_open: Callable[[Held], None] | None = None) -> Published:
+    """while_open: what else happens in the room before it closes."""
     held = ait_amira()
     workshop, user = held.workshop, held.facilitator
     me = Actor(user=user)
@@ -56,6 +58,8 @@ def published_ait_amira(*, publish_process: bool = True) -> Published:
     run(post_item, workshop, fatima, group_id=fatima.group_id, kind="problem", text=REJECTED_TEXT, client_id="rej")
     rejected = next(i for i in pending_items(workshop) if i.text == REJECTED_TEXT)
     run(reject_item, workshop, me, rejected.id, "خارج الموضوع")
+    if while_open:
+        while_open(held)
     run(close_workshop, workshop, user)
     process = run(create_process, user, title=PROCESS_TITLE, kind="open_commune", description="ورشات ثم استشارة")
     rows = [
