@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -37,7 +38,10 @@ def backup_folder(url: URL) -> Path:
 def backup_database(url: URL, label: str) -> Backup:
     """Copy the database at url into backup_folder(url), named by label and the time; raise BackupError if it fails."""
     folder = backup_folder(url)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(f"could not make the folder {folder}: {error}") from error
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     backend = url.get_backend_name()
     if backend == "sqlite":
@@ -62,7 +66,8 @@ def _backup_sqlite(database: Path, target: Path) -> Backup:
     except sqlite3.Error as error:
         target.unlink(missing_ok=True)
         raise BackupError(f"could not copy {database} to {target}: {error}") from error
-    restore = f"stop every Tashawur process, then:\n  rm -f {database}-wal {database}-shm\n  cp {target} {database}"
+    here, copy = shlex.quote(str(database)), shlex.quote(str(target))
+    restore = f"stop every Tashawur process, then:\n  rm -f {here}-wal {here}-shm\n  cp {copy} {here}"
     return Backup(target, restore)
 
 
@@ -72,7 +77,7 @@ def _backup_postgres(url: URL, target: Path) -> Backup:
         raise BackupError("pg_dump was not found: install PostgreSQL's client tools of the server's version")
     # The password travels in the environment, not on a command line that `ps` shows.
     env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
-    plain = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    plain = url.set(drivername="postgresql")._replace(password=None).render_as_string(hide_password=False)
     result = subprocess.run(
         [pg_dump, "--format=custom", f"--file={target}", f"--dbname={plain}"],
         env=env,
@@ -82,10 +87,12 @@ def _backup_postgres(url: URL, target: Path) -> Backup:
     if result.returncode != 0:
         target.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
-    # The schema is emptied first: tables that the upgrade added would otherwise stay beside the restored ones.
+    # One transaction: the schema emptied (tables the upgrade added would stay beside the restored ones), then the
+    # dump, so that a failed restore leaves the database as it was. The database is Tashawur's own.
+    dbname, dump = shlex.quote(f"--dbname={plain}"), shlex.quote(str(target))
     restore = (
         "stop every Tashawur process, then:\n"
-        f"  psql --dbname={plain} --command='DROP SCHEMA public CASCADE; CREATE SCHEMA public'\n"
-        f"  pg_restore --no-owner --single-transaction --dbname={plain} {target}"
+        f"  pg_restore --no-owner --file=- {dump} | psql -X -v ON_ERROR_STOP=1 --single-transaction {dbname} "
+        "--command='DROP SCHEMA public CASCADE; CREATE SCHEMA public' --file=-"
     )
     return Backup(target, restore)

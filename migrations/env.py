@@ -69,10 +69,8 @@ def run_migrations_offline():
 def revision_to_keep(connection) -> str | None:
     """The revision of a database that this command will change (upgrade, downgrade, stamp), else None."""
     try:
-        destination = context.get_revision_argument()
-    except KeyError:  # check: it only reads
-        return None
-    if destination is None:  # current, history: they only read
+        destination = context.get_revision_argument()  # None: base, as in `downgrade base`
+    except KeyError:  # current, check, history, migrate: they only read
         return None
     current = set(MigrationContext.configure(connection).get_current_heads())
     if not current:  # an empty database: nothing to keep
@@ -88,6 +86,8 @@ def take_backup(connectable):
     """Back the database up before its schema changes; `-x backup=off` when the operator has just made their own."""
     if context.get_x_argument(as_dictionary=True).get("backup") == "off":
         return None
+    if connectable.url.get_backend_name() == "sqlite" and connectable.url.database in (None, "", ":memory:"):
+        return None  # a database in memory ends with its process: nothing to keep
     with connectable.connect() as connection:
         revision = revision_to_keep(connection)
     if revision is None:
@@ -110,7 +110,7 @@ def check_foreign_keys(connection) -> None:
         shown = "; ".join(
             f"{table} row {rowid} points at a missing {parent}" for table, rowid, parent, _ in broken[:10]
         )
-        raise RuntimeError(f"{len(broken)} rows point at rows that do not exist ({shown}): nothing was changed")
+        raise RuntimeError(f"{len(broken)} foreign keys point at rows that do not exist ({shown}): nothing was changed")
 
 
 def run_migrations_online():
@@ -146,17 +146,22 @@ def run_migrations_online():
                 raise RuntimeError("foreign keys are still on: a transaction was open before the migrations")
         try:
             # SQLite's DDL is transactional too: the whole upgrade commits at once, or not at all.
+            steps = []
             context.configure(
-                connection=connection, target_metadata=get_metadata(), transactional_ddl=True, **conf_args
+                connection=connection,
+                target_metadata=get_metadata(),
+                transactional_ddl=True,
+                on_version_apply=lambda **applied: steps.append(applied["step"]),
+                **conf_args,
             )
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
+                if sqlite and steps:  # a command that changed nothing has nothing to check
                     check_foreign_keys(connection)
         except BaseException:
             if backup is not None:
                 logger.error(
-                    "The upgrade failed and was rolled back. If the database is not as it was, restore the backup %s: "
+                    "The schema change failed and was rolled back. If the database is not as it was, restore the backup %s: "
                     "%s",
                     backup.path,
                     backup.restore,

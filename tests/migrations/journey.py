@@ -1,8 +1,8 @@
 """A commune's database after a season of use, built through the services, to be copied into older schemas.
 
-Three workshops: Ait Amira's, held, closed and published in a process with its adoption, follow-up, documents and
-the consultation on its draft; a second one still open, its timer paused, a rapporteur scribing and correcting; and a
-third one closed and purged under law 09-08. Call inside an app context whose UPLOAD_FOLDER is the test's.
+Four workshops: Ait Amira's, held, closed and published in a process with its adoption, follow-up, documents and
+the consultation on its draft; one still open, its timer paused, a rapporteur scribing and correcting; one with its
+timer running; and one closed and purged under law 09-08. Call inside an app context whose UPLOAD_FOLDER is the test's.
 """
 
 from __future__ import annotations
@@ -229,6 +229,8 @@ def live_a_season() -> Season:
     )
     _consultation(process, user)
     live = _live_workshop(user)
+    timed = make_workshop(user, title="ورشة دوار تمزكيدة", phase="welcome")  # its timer running as the upgrade comes
+    run(set_phase, timed, Actor(user=user), "problems", seconds=600)
     _purged_workshop(user)
     return Season(
         code=held.workshop.code,

@@ -17,6 +17,7 @@ from tests.conftest import postgres_url
 from tests.liveserver import ROOT
 from tests.migrations.filling import fill, read_rows, schema_of
 
+FIRST_REVISION = "bf469aab8f3b"
 FIRST_RELEASE = "c466e1520aa5"  # the schema of 0ea5f5a, the first release
 BEFORE_PROCESSES = "d4a8e61b3c05"  # the next upgrade rebuilds the workshops table, which every other table points at
 
@@ -67,7 +68,8 @@ def restore_commands(output: str) -> list[str]:
 
 
 def test_sqlite_backup_holds_the_rows_still_in_the_wal_and_the_printed_commands_restore_it(tmp_path, lived):
-    database = tmp_path / "tashawur.sqlite"
+    (tmp_path / "ait amira").mkdir()  # a folder's name with a space: the printed commands quote it
+    database = tmp_path / "ait amira" / "tashawur.sqlite"
     url = f"sqlite:///{database}"
     env = environment(url)
     before = filled(url, env, FIRST_RELEASE, lived.rows)
@@ -84,8 +86,9 @@ def test_sqlite_backup_holds_the_rows_still_in_the_wal_and_the_printed_commands_
 
     done = flask(env, "db", "upgrade")
     assert done.returncode == 0, done.stderr
-    backup = re.search(r"was backed up to (\S+) before its schema changes", done.stderr).group(1)
-    assert backup.startswith(str(tmp_path / "backups")) and backup.endswith(f"-at-{FIRST_RELEASE}.sqlite")
+    backup = re.search(r"was backed up to (.+) before its schema changes", done.stderr).group(1)
+    assert backup.startswith(str(tmp_path / "ait amira" / "backups"))
+    assert backup.endswith(f"-at-{FIRST_RELEASE}.sqlite")
     assert rows_now(f"sqlite:///{backup}") == (FIRST_RELEASE, before)
     assert rows_now(url)[0] != FIRST_RELEASE
 
@@ -109,8 +112,8 @@ def test_an_upgrade_that_would_leave_a_broken_row_is_refused_whole(tmp_path, liv
 
     done = flask(env, "db", "upgrade")
     assert done.returncode != 0
-    assert "1 rows point at rows that do not exist (votes row" in done.stderr
-    assert "The upgrade failed and was rolled back" in done.stderr and "restore the backup" in done.stderr
+    assert "1 foreign keys point at rows that do not exist (votes row" in done.stderr
+    assert "The schema change failed and was rolled back" in done.stderr and "restore the backup" in done.stderr
     # Not halfway: the earlier steps of this upgrade (a rebuilt workshops table, the process tables) are undone too.
     assert rows_now(url) == (BEFORE_PROCESSES, before)
     assert "processes" not in inspect(create_engine(url)).get_table_names()
@@ -141,7 +144,9 @@ def test_no_upgrade_without_a_backup_unless_the_operator_made_their_own(tmp_path
 
 @pytest.mark.postgres
 def test_postgres_is_dumped_first_and_the_printed_commands_restore_it(tmp_path, lived):
-    url = postgres_url()
+    # A password in the address (the test server trusts loopback and ignores it) is never printed nor put on a
+    # command line.
+    url = postgres_url().replace("://postgres@", "://postgres:not-for-your-eyes@")
     psycopg_url = url.replace("postgresql://", "postgresql+psycopg://")
     engine = create_engine(psycopg_url)
     with engine.begin() as connection:
@@ -153,6 +158,7 @@ def test_postgres_is_dumped_first_and_the_printed_commands_restore_it(tmp_path, 
         done = flask(env, "db", "upgrade")
         assert done.returncode == 0, done.stderr
         assert re.search(rf"was backed up to \S+-at-{FIRST_RELEASE}\.dump", done.stderr)
+        assert "not-for-your-eyes" not in done.stderr + done.stdout
         assert rows_now(psycopg_url)[0] != FIRST_RELEASE
         for command in restore_commands(done.stderr):
             subprocess.run(command, shell=True, check=True, capture_output=True)
@@ -162,3 +168,13 @@ def test_postgres_is_dumped_first_and_the_printed_commands_restore_it(tmp_path, 
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
+
+
+def test_downgrading_to_nothing_is_backed_up_too(tmp_path, lived):
+    url = f"sqlite:///{tmp_path / 'tashawur.sqlite'}"
+    env = environment(url)
+    before = filled(url, env, FIRST_REVISION, lived.rows)
+    done = flask(env, "db", "downgrade", "base")
+    assert done.returncode == 0, done.stderr
+    backup = re.search(r"was backed up to (\S+) before its schema changes", done.stderr).group(1)
+    assert rows_now(f"sqlite:///{backup}") == (FIRST_REVISION, before)

@@ -32,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # Columns that no season fills: their upgrade is tested on NULL alone, and this says why.
 LEFT_EMPTY = {
     ("groups", "name"): "no release has named a group: a table is named by its number in the reader's language",
-    ("workshops", "timer_ends_at"): "the open workshop's timer is paused (timer_remaining); a running one ends first",
 }
 
 
