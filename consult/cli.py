@@ -30,9 +30,16 @@ from consult.services.privacy import (
     set_retention,
     workshops_closed_before,
 )
-from consult.services.processes import attach_workshop, create_process, public_url, set_steps, update_process
+from consult.services.processes import (
+    attach_workshop,
+    create_process,
+    public_url,
+    publish_workshop,
+    set_steps,
+    update_process,
+)
 from consult.services.recommendations import save_recommendation
-from consult.services.workshops import create_workshop, find_workshop, open_workshop, update_settings
+from consult.services.workshops import close_workshop, create_workshop, find_workshop, open_workshop, update_settings
 
 DEMO_EMAIL = "facilitator@demo.tashawur.ma"
 DEMO_PASSWORD = "ait-amira-2024"
@@ -106,20 +113,45 @@ def ensure_demo_process(workshop: Workshop, user: User) -> Process:
     return process
 
 
-# The draft put to the public in the demo: one recommendation per Ait Amira axis (written for the demo).
+# The demo workshop's recommendations, one per Ait Amira axis (written for the demo): its synthesis to show.
 DEMO_DRAFT = (
     ("تعميم حاويات فرز النفايات في مركز الجماعة والدواوير", "مع برنامج لتفريغها بانتظام وحملة تحسيسية في المدارس."),
     ("نشر محاضر دورات المجلس وقراراته على صفحة الجماعة خلال أسبوع", "وتعليقها في مقر الجماعة لمن لا يستعمل الإنترنت."),
     ("شباك إلكتروني لطلب الوثائق الإدارية وتتبعها", "مع مرافقة في مقر الجماعة لمن لا يتقن استعمال الهاتف."),
 )
+# The youth session held the week before, closed and published: its recommendations are the draft put to the public
+# (the public draft holds only published workshops' recommendations; written for the demo).
+YOUTH_TITLE = "ورشة شباب أيت عميرة"
+YOUTH_DRAFT = (
+    ("حملة نظافة شهرية يشارك فيها شباب الدواوير", "بتنسيق مع الجمعيات المحلية، والجماعة توفر المعدات."),
+    ("صفحة للجماعة تنشر مواعيد الدورات وقراراتها بالعربية والأمازيغية", "مع نسخة مسموعة لمن لا يقرأ."),
+    ("فضاء رقمي مجهز في دار الشباب", "مع حصص أسبوعية للتكوين في استعمال الخدمات الإلكترونية للجماعة."),
+)
+
+
+def _recommend(workshop: Workshop, user: User, draft: tuple[tuple[str, str], ...]) -> None:
+    if not db.session.scalar(select(Recommendation.id).where(Recommendation.workshop_id == workshop.id)):
+        for theme, (title, body) in zip(workshop.themes, draft, strict=False):
+            save_recommendation(workshop, Actor(user=user), {"theme_id": theme.id, "title": title, "body": body})
 
 
 def ensure_demo_draft(process: Process, workshop: Workshop, user: User) -> None:
-    """Give the demo workshop a recommendation per axis and open the consultation on that draft for 30 days, once."""
-    actor = Actor(user=user)
-    if not db.session.scalar(select(Recommendation.id).where(Recommendation.workshop_id == workshop.id)):
-        for theme, (title, body) in zip(workshop.themes, DEMO_DRAFT, strict=False):
-            save_recommendation(workshop, actor, {"theme_id": theme.id, "title": title, "body": body})
+    """Give the demo workshop its recommendations, publish the youth session's, and open the consultation on that
+    draft for 30 days, once."""
+    _recommend(workshop, user, DEMO_DRAFT)
+    youth = db.session.scalar(
+        select(Workshop).where(Workshop.commune_id == user.commune_id, Workshop.title == YOUTH_TITLE)
+    )
+    if youth is None:
+        youth = create_workshop(
+            user, title=YOUTH_TITLE, workshop_date=date(2024, 4, 8), venue="دار الشباب أيت عميرة", language="ar"
+        )
+        db.session.flush()
+        open_workshop(youth, user)
+        _recommend(youth, user, YOUTH_DRAFT)
+        close_workshop(youth, user)
+        attach_workshop(process, youth, user)
+        publish_workshop(youth, user)
     step = consultation_step(process)
     if step is not None and step.opens_at is None:
         open_consultation(step, user)

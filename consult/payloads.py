@@ -11,6 +11,7 @@ from consult.extensions import db
 from consult.i18n import LANGUAGES, current_language
 from consult.models import Group, Item, Participant, Recommendation, Theme, Vote, Workshop
 from consult.models.base import utcnow
+from consult.services.numbering import workshop_numbers
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -173,17 +174,16 @@ def item_payload(item: Item, votes: dict[int, int] | None = None) -> dict[str, A
 
 
 def recommendations_payload(workshop: Workshop) -> list[dict[str, Any]]:
-    """The workshop's recommendations, numbered 1..N in axis order, then in their order within the axis."""
-    recs = db.session.scalars(
-        select(Recommendation)
-        .join(Theme, Theme.id == Recommendation.theme_id)
-        .where(Recommendation.workshop_id == workshop.id)
-        .order_by(Theme.position, Recommendation.position, Recommendation.id)
-    ).all()
+    """The workshop's recommendations in the order of their numbers (consult/services/numbering.py)."""
+    numbers = workshop_numbers(workshop)
+    recs = sorted(
+        db.session.scalars(select(Recommendation).where(Recommendation.workshop_id == workshop.id)),
+        key=lambda r: numbers[r.id],
+    )
     return [
         {
             "id": r.id,
-            "number": number,
+            "number": numbers[r.id],
             "theme_id": r.theme_id,
             "position": r.position,
             "title": r.title,
@@ -199,7 +199,7 @@ def recommendations_payload(workshop: Workshop) -> list[dict[str, Any]]:
             "follow_up": r.follow_up,
             "item_ids": [i.id for i in r.items],
         }
-        for number, r in enumerate(recs, start=1)
+        for r in recs
     ]
 
 

@@ -21,8 +21,9 @@ from consult.services.consultation import (
     open_consultation,
     post_comment,
 )
-from consult.services.processes import attach_workshop, create_process, update_process
+from consult.services.processes import attach_workshop, create_process, publish_workshop, update_process
 from consult.services.recommendations import save_recommendation
+from consult.services.workshops import close_workshop
 from tests.conftest import make_facilitator, make_workshop
 
 PROCESS_TITLE = "برنامج عمل الجماعة 2027-2032"
@@ -70,7 +71,9 @@ def seed_consultation(*, recommendations: int = 3, comments: int = 0, email: str
             save_recommendation(workshop, me, {"theme_id": themes[n % len(themes)].id, "title": title})
     with unit_of_work():
         process = create_process(facilitator, title=PROCESS_TITLE, kind="open_commune", description="المسودة")
+        close_workshop(workshop, facilitator)
         attach_workshop(process, workshop, facilitator)
+        publish_workshop(workshop, facilitator)
         update_process(process, facilitator, title=process.title, kind=process.kind, published=True)
         open_consultation(consultation_step(process), facilitator)
     recs = draft(process)

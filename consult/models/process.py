@@ -81,7 +81,7 @@ class Process(db.Model):
     documents: Mapped[list[Document]] = relationship(
         back_populates="process", order_by="(Document.dated, Document.id)", cascade="all, delete-orphan"
     )
-    workshops: Mapped[list[Workshop]] = relationship(backref="process", order_by="(Workshop.date, Workshop.id)")
+    workshops: Mapped[list[Workshop]] = relationship(backref="process", order_by=lambda: Workshop.process_order())
 
     @property
     def kind_label(self) -> str:

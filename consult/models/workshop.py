@@ -88,6 +88,12 @@ class Workshop(db.Model):
         back_populates="workshop", order_by="Group.position", cascade="all, delete-orphan"
     )
 
+    @classmethod
+    def process_order(cls) -> tuple:
+        """A process's workshops in order: dated ones by date, undated ones after them (NULLs sort first in SQLite,
+        last in PostgreSQL: the first key makes both agree), then by id."""
+        return (cls.date.is_(None), cls.date, cls.id)
+
     @property
     def is_open(self) -> bool:
         return self.status == "open"

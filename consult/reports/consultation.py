@@ -34,6 +34,7 @@ from consult.services.consultation import (
     unanswered,
 )
 from consult.services.errors import not_found
+from consult.services.numbering import process_numbers
 from consult.services.publication import process_url
 
 FORMAT = "tashawur.consultation"
@@ -128,7 +129,7 @@ def build_consultation(process: Process, lang: str = "ar") -> dict[str, Any]:
     labels = consultation_labels(lang)
     status = consultation_status(step)
     recs = draft(process)
-    numbers = {r.id: n for n, r in enumerate(recs, start=1)}
+    numbers = process_numbers(process)
     figures = results(step)
     every = comments_of(step)
     axis_names = {t.name: t.name_in(lang) for w in process.workshops for t in w.themes}

@@ -17,15 +17,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult.extensions import db
 from consult.i18n import TIMEZONE
-from consult.models import Comment, FollowUpUpdate, Process, Recommendation, Step, Support, Theme, User, Workshop
+from consult.models import Comment, FollowUpUpdate, Process, Recommendation, Step, Support, User, Workshop
 from consult.models.base import utcnow
 from consult.models.consultation import PUBLIC_COMMENT_STATUSES, RESPONSES, SOURCES
 from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, NOTICE_VERSION
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
+from consult.services.numbering import process_numbers, published_workshops
 from consult.services.processes import check_editor
 from consult.services.text import as_id, choice, clean_text, get_by_id
 
@@ -87,28 +88,24 @@ def _require_open(step: Step, *, lock: bool = True) -> None:
 
 
 def draft(process: Process) -> list[Recommendation]:
-    """The draft put to the public: the recommendations of the process's workshops, in the workshops' order."""
-    workshop_ids = [w.id for w in process.workshops]
-    if not workshop_ids:
-        return []
-    order = {wid: i for i, wid in enumerate(workshop_ids)}
-    recs = list(
-        db.session.scalars(
-            select(Recommendation)
-            .join(Theme, Theme.id == Recommendation.theme_id)
-            .where(Recommendation.workshop_id.in_(workshop_ids))
-            .order_by(Theme.position, Recommendation.position, Recommendation.id)
-            # What every page of the draft reads of each: its axis and its revisions (current_text), in two queries.
-            .options(contains_eager(Recommendation.theme), selectinload(Recommendation.updates))
-        )
+    """The draft put to the public: the recommendations of the process's published workshops, in number order.
+
+    Only published ones: the public reads nothing of a workshop that the commune has not published, or has withdrawn.
+    """
+    numbers = process_numbers(process)
+    recs = db.session.scalars(
+        select(Recommendation)
+        .where(Recommendation.id.in_(list(numbers)))
+        # What every page of the draft reads of each: its axis and its revisions (current_text), in two queries.
+        .options(joinedload(Recommendation.theme), selectinload(Recommendation.updates))
     )
-    return sorted(recs, key=lambda r: order[r.workshop_id])
+    return sorted(recs, key=lambda r: numbers[r.id])
 
 
 def draft_axes(process: Process) -> list[str]:
-    """The axes a proposal may go under: every axis name of the process's workshops, once, in order."""
+    """The axes a proposal may go under: every axis name of the draft's workshops, once, in order."""
     names: list[str] = []
-    for workshop in process.workshops:
+    for workshop in published_workshops(process):
         for theme in workshop.themes:
             if theme.name not in names:
                 names.append(theme.name)
@@ -125,7 +122,7 @@ def _in_draft(process: Process, recommendation: Recommendation | None) -> Recomm
     if recommendation is None:
         raise not_found(_l("This recommendation is not in the draft."))
     workshop = db.session.get(Workshop, recommendation.workshop_id)
-    if workshop is None or workshop.process_id != process.id:
+    if workshop is None or workshop.process_id != process.id or workshop.published_at is None:
         raise not_found(_l("This recommendation is not in the draft."))
     return recommendation
 
@@ -135,6 +132,8 @@ def open_consultation(step: Step, user: User, *, closes_on: date | None = None) 
     check_editor(step.process.commune_id, user)
     if step.kind != "consultation":
         raise invalid(_l("Only a consultation on the draft takes comments."))
+    if not published_workshops(step.process):  # the draft and its axes come from published workshops only
+        raise invalid(_l("Publish a workshop's outcome before opening the consultation on its draft."))
     step = _lock(step)
     now = utcnow()
     closes_at = None
@@ -515,7 +514,7 @@ def open_data(process: Process, base: str) -> dict | None:
     if step is None or step.opens_at is None:
         return None
     recs = draft(process)
-    numbers = {r.id: n for n, r in enumerate(recs, start=1)}
+    numbers = process_numbers(process)
     figures = results(step)
     page = f"{base}/consultation"
 

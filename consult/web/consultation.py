@@ -48,6 +48,7 @@ from consult.services.consultation import (
     supported_by,
     withdraw_support,
 )
+from consult.services.numbering import process_numbers
 from consult.services.processes import find_process
 from consult.services.text import as_id, get_by_id
 from consult.throttle import RateLimited, client_address, hit
@@ -120,10 +121,6 @@ def _meta(process: Process, title: str) -> dict:
     }
 
 
-def _numbers(recs: list[Recommendation]) -> dict[int, int]:
-    return {r.id: n for n, r in enumerate(recs, start=1)}
-
-
 @bp.context_processor
 def consultation_helpers() -> dict:
     return {"local_day": local_day, "responses": RESPONSES, "sources": SOURCES}
@@ -147,7 +144,7 @@ def draft_page(commune_slug: str, process_slug: str):
     by_rec = {row["id"]: row for row in figures["recommendations"]}
     mine = supported_by(step, session.get("browser"))
     axes: dict[str, list] = {}
-    numbers = _numbers(recs)
+    numbers = process_numbers(process)
     for rec in recs:
         axes.setdefault(rec.theme.name, []).append(
             {
@@ -208,7 +205,7 @@ def support_door(commune_slug: str, process_slug: str, rec_id: int):
 
 def _comment_page(process: Process, rec: Recommendation | None, form: CommentForm, status: int = 200):
     step = consultation_step(process)
-    recs = draft(process)
+    numbers = process_numbers(process)
     published = comments_of(step, statuses=("visible", "merged"), about=rec)
     browser = session.get("browser")
     waiting = comments_of(step, statuses=("pending",), about=rec, browser=browser) if browser else []
@@ -220,9 +217,9 @@ def _comment_page(process: Process, rec: Recommendation | None, form: CommentFor
             step=step,
             status=consultation_status(step),
             rec=rec,
-            number=_numbers(recs).get(rec.id) if rec else None,
+            number=numbers.get(rec.id) if rec else None,
             text=current_text(rec) if rec else None,
-            numbers=_numbers(recs),
+            numbers=numbers,
             published=published,
             waiting=waiting,
             form=form,
@@ -305,7 +302,7 @@ def queue(process_id: int):
     """Moderation and answers: waiting comments first, then published ones without an answer, then the answered."""
     process, step = _editable_step(process_id)
     recs = draft(process)
-    numbers = _numbers(recs)
+    numbers = process_numbers(process)
     paper = PaperForm(prefix="paper")
     paper.recommendation.choices = [SelectChoice(str(r.id), f"{numbers[r.id]}. {r.title}") for r in recs] + [
         SelectChoice("", _("A new proposal"))

@@ -31,6 +31,7 @@ from consult.models import Document, Process, Recommendation, Workshop
 from consult.models.process import DECISIONS, DOCUMENT_KINDS, FOLLOW_STATUSES, PROCESS_KINDS, STEP_KINDS, STEP_STATUSES
 from consult.payloads import recommendations_payload
 from consult.services import ServiceError, unit_of_work
+from consult.services.numbering import workshop_numbers
 from consult.services.processes import (
     attach_workshop,
     check_process_reader,
@@ -447,10 +448,7 @@ def remove_document(process_id: int, document_id: int):
 
 
 def _recommendation_page(process: Process, rec: Recommendation, adoption=None, update=None, status=200):
-    number = next(
-        (r["number"] for r in recommendations_payload(db.session.get(Workshop, rec.workshop_id)) if r["id"] == rec.id),
-        None,
-    )
+    number = workshop_numbers(db.session.get(Workshop, rec.workshop_id)).get(rec.id)
     if adoption is None:
         adoption = AdoptionForm(formdata=None, obj=rec.adoption, prefix="adopt")
     if update is None:

@@ -25,8 +25,9 @@ from consult.services.access import Actor
 from consult.services.consultation import consultation_step, open_consultation, post_comment
 from consult.services.errors import CODES
 from consult.services.items import post_item
-from consult.services.processes import attach_workshop, create_process, update_process
+from consult.services.processes import attach_workshop, create_process, publish_workshop, update_process
 from consult.services.recommendations import save_recommendation
+from consult.services.workshops import close_workshop
 from tests.conftest import make_facilitator, make_participant, make_workshop, running_app
 
 ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "fuzz.txt"
@@ -154,12 +155,17 @@ class World:
         self.workshop_id = self.workshop.id
         self.code = self.workshop.code
         # A published process holding the workshop, its consultation on the draft open, one comment waiting.
+        # The draft comes from an earlier workshop, closed and published; the fuzzed one stays open.
+        earlier = make_workshop(self.facilitator, title="Atelier précédent")
         with unit_of_work():
             rec = save_recommendation(
-                self.workshop, Actor(user=self.facilitator), {"theme_id": self.group.theme_id, "title": "Éclairage"}
+                earlier, Actor(user=self.facilitator), {"theme_id": earlier.themes[0].id, "title": "Éclairage"}
             )
+            close_workshop(earlier, self.facilitator)
             process = create_process(self.facilitator, title="Programme", kind="open_commune")
             attach_workshop(process, self.workshop, self.facilitator)
+            attach_workshop(process, earlier, self.facilitator)
+            publish_workshop(earlier, self.facilitator)
             update_process(process, self.facilitator, title="Programme", kind="open_commune", published=True)
             step = consultation_step(process)
             open_consultation(step, self.facilitator)

@@ -31,8 +31,9 @@ from consult.services.consultation import (
     respond,
     support,
 )
-from consult.services.processes import attach_workshop, create_process, update_process
+from consult.services.processes import attach_workshop, create_process, publish_workshop, update_process
 from consult.services.publication import public_process
+from consult.services.workshops import close_workshop
 from tests.reports.conftest import Held
 from tests.reports.test_injection import Html, csv_rows
 from tests.reports.test_pdf import pdftotext, pypdf_text, words
@@ -69,7 +70,9 @@ def consulted(held: Held) -> Consulted:
     user = held.facilitator
     with unit_of_work():
         process = create_process(user, title="برنامج الجماعة المنفتحة 2026-2028", kind="open_commune")
+        close_workshop(held.workshop, user)
         attach_workshop(process, held.workshop, user)
+        publish_workshop(held.workshop, user)
         update_process(process, user, title=process.title, kind=process.kind, published=True)
         step = consultation_step(process)
         open_consultation(step, user)

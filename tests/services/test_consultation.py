@@ -31,8 +31,9 @@ from consult.services.consultation import (
     unanswered,
     withdraw_support,
 )
-from consult.services.processes import attach_workshop, create_process
+from consult.services.processes import attach_workshop, create_process, publish_workshop
 from consult.services.recommendations import save_recommendation
+from consult.services.workshops import close_workshop
 from tests.conftest import make_facilitator, make_workshop
 
 
@@ -43,7 +44,9 @@ def process(facilitator, workshop):
         for title in ("حاويات أكثر في السوق", "Wi-Fi à la maison des jeunes"):
             save_recommendation(workshop, me, {"theme_id": workshop.themes[0].id, "title": title})
         process = create_process(facilitator, title="Programme", kind="open_commune")
+        close_workshop(workshop, facilitator)
         attach_workshop(process, workshop, facilitator)
+        publish_workshop(workshop, facilitator)
     return process
 
 

@@ -12,7 +12,7 @@ from consult.models.base import utcnow
 from consult.services import unit_of_work
 from consult.services.access import Actor
 from consult.services.consultation import consultation_step, open_consultation, results, support
-from consult.services.processes import attach_workshop, create_process
+from consult.services.processes import attach_workshop, create_process, publish_workshop
 from consult.services.recommendations import save_recommendation
 from consult.services.workshops import close_workshop
 from tests.conftest import make_facilitator, make_participant, make_workshop
@@ -119,6 +119,8 @@ def test_expired_also_erases_a_closed_consultations_hashes_and_keeps_its_counts(
         process = create_process(facilitator, title="Programme", kind="open_commune")
         attach_workshop(process, workshop, facilitator)
         rec = save_recommendation(workshop, Actor(user=facilitator), {"theme_id": workshop.themes[0].id, "title": "R"})
+        close_workshop(workshop, facilitator)
+        publish_workshop(workshop, facilitator)
         step = consultation_step(process)
         open_consultation(step, facilitator)
         support(step, rec, browser="phone", address="10.0.0.7")

@@ -17,8 +17,9 @@ from consult.models import Comment, Support
 from consult.services import unit_of_work
 from consult.services.access import Actor
 from consult.services.consultation import consultation_step, draft, moderate_comment, open_consultation, respond
-from consult.services.processes import attach_workshop, create_process, update_process
+from consult.services.processes import attach_workshop, create_process, publish_workshop, update_process
 from consult.services.recommendations import save_recommendation
+from consult.services.workshops import close_workshop
 from tests.conftest import PASSWORD, make_facilitator, make_workshop, running_app
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -42,7 +43,9 @@ def process(facilitator):
         for title in ("حاويات أكثر في السوق", "Wi-Fi à la maison des jeunes"):
             save_recommendation(workshop, me, {"theme_id": workshop.themes[0].id, "title": title})
         process = create_process(facilitator, title="Programme de la commune ouverte", kind="open_commune")
+        close_workshop(workshop, facilitator)
         attach_workshop(process, workshop, facilitator)
+        publish_workshop(workshop, facilitator)
         update_process(process, facilitator, title=process.title, kind=process.kind, published=True)
         open_consultation(consultation_step(process), facilitator)
     return process

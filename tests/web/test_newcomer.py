@@ -27,8 +27,11 @@ def test_the_demo_prints_its_public_page_which_answers(runner, client):
     assert client.get(path + "/equality").status_code == 200
     process = db.session.scalar(db.select(Process).where(Process.slug == "programme-ouverture"))
     assert [s.kind for s in process.steps][0] == "workshops" and process.steps[0].starts_on == date(2024, 4, 15)
-    assert process.kind == "open_commune" and process.published_at and len(process.workshops) == 1
-    assert process.workshops[0].status == "open" and process.workshops[0].published_at is None  # the live demo
+    assert process.kind == "open_commune" and process.published_at
+    # The youth session of 8 April, closed and published (its recommendations are the draft), then the live demo.
+    youth, live = process.workshops
+    assert youth.status == "closed" and youth.published_at and youth.date == date(2024, 4, 8)
+    assert live.status == "open" and live.published_at is None
 
 
 def test_a_report_language_typed_with_a_plus_is_understood(client, auth, workshop):

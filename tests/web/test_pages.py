@@ -187,5 +187,5 @@ def test_the_demo_command_is_idempotent(runner):
     code = re.search(r"join code: (\w{6})", first.output).group(1)
     assert f"join code: {code}" in second.output
     assert "facilitator login: " in first.output
-    assert db.session.scalar(select(func.count(Workshop.id))) == 1
-    assert db.session.scalars(select(Workshop)).one().status == "open"
+    # The live demo and the published youth session, once each.
+    assert sorted(db.session.scalars(select(Workshop.status))) == ["closed", "open"]
