@@ -24,8 +24,6 @@ from consult.services.errors import ServiceError
 
 TOO_MANY = _l("Too many attempts. Wait a moment and try again.")
 POSTING_FAST = _l("You are posting very fast. Wait a minute and try again.")
-# Socket events that redraw or replay a whole screen: limited per connection.
-SOCKET_READS = {"on_state": "RATELIMIT_SOCKET_STATE", "on_sync": "RATELIMIT_SOCKET_SYNC"}
 
 
 class RateLimited(ServiceError):
@@ -85,12 +83,27 @@ def posting(address: str | None, workshop_id: int, participant_id: int | None) -
     hit("RATELIMIT_POST_ADDRESS", address or "unknown", workshop_id, message=POSTING_FAST)
 
 
-def socket_call(event: str, sid: str, conn: Any) -> None:
-    """The throttle of one socket event: reads per connection, posts per participant and per address+workshop."""
-    if event in SOCKET_READS:
-        hit(SOCKET_READS[event], sid)
-    elif event == "on_post":
-        posting(conn.address, conn.workshop_id, conn.participant_id)
+# A socket handler's throttle, attached by a decorator and run by realtime.live's live_event before any database
+# work (refusals are cheap): it takes the socket's id and its connection (address, workshop, participant).
+SocketLimit = Callable[[str, Any], None]
+
+
+def socket_limit(limit: SocketLimit) -> Callable[[Callable], Callable]:
+    def attach(handler: Callable) -> Callable:
+        handler.throttle = limit
+        return handler
+
+    return attach
+
+
+def per_socket(name: str) -> Callable[[Callable], Callable]:
+    """A screen's redraws or replays: config[name] per connection."""
+    return socket_limit(lambda sid, _conn: hit(name, sid))
+
+
+def socket_posts(handler: Callable) -> Callable:
+    """Posts: the participant's budget, then the address's in this workshop."""
+    return socket_limit(lambda _sid, conn: posting(conn.address, conn.workshop_id, conn.participant_id))(handler)
 
 
 def retry_after() -> int:

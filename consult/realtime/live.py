@@ -105,6 +105,8 @@ def _identify(auth: dict[str, Any]) -> Connection:
 def live_event(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Load the connection, check the payload is an object, run the handler in one unit of work, ack."""
 
+    limit: throttle.SocketLimit | None = getattr(handler, "throttle", None)
+
     @wraps(handler)
     def wrapper(self: LiveNamespace, data: Any = None, *extra: Any) -> dict[str, Any]:
         conn = connections.get(request.sid)
@@ -116,7 +118,8 @@ def live_event(handler: Callable[..., dict[str, Any]]) -> Callable[..., dict[str
         if not isinstance(data, dict) or extra:
             return refuse(invalid(_("The request must be an object.")))
         try:
-            throttle.socket_call(handler.__name__, request.sid, conn)  # before any database work: refusals are cheap
+            if limit is not None:  # before any database work: refusals are cheap
+                limit(request.sid, conn)
             with unit_of_work():
                 # A phone's participant comes with its workshop and group in one statement (posts need all three).
                 participant = load_participant(conn.participant_id) if conn.participant_id else None
@@ -169,6 +172,7 @@ class LiveNamespace(Namespace):
         connections.pop(request.sid, None)
 
     @live_event
+    @throttle.per_socket("RATELIMIT_SOCKET_STATE")
     def on_state(self, data, *, workshop, participant, user):
         """Everything a screen needs to draw itself: the workshop, its visible items, counts, and who I am."""
         seq = workshop.last_seq
@@ -228,6 +232,7 @@ class LiveNamespace(Namespace):
         return {"ok": True, "seq": workshop.last_seq, "participant_id": moved.id, "group_id": moved.group_id}
 
     @live_event
+    @throttle.socket_posts
     def on_post(self, data, *, workshop, participant, user):
         if participant is None:
             raise forbidden(_("Facilitators post through scribe mode."))
@@ -245,6 +250,7 @@ class LiveNamespace(Namespace):
         return {"ok": True, "item": item_payload(item, {} if created else None), "seq": item.seq or workshop.last_seq}
 
     @live_event
+    @throttle.per_socket("RATELIMIT_SOCKET_SYNC")
     def on_sync(self, data, *, workshop, participant, user):
         since = data.get("since", 0)
         if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= ID_MAX:
