@@ -21,7 +21,7 @@ from consult.models import Comment, Process
 from consult.models.consultation import COMMENT_KINDS, PUBLIC_COMMENT_STATUSES, RESPONSES, SOURCES
 from consult.payloads import iso
 from consult.reports.inert import csv_value, markdown_text, without_bidi_controls
-from consult.reports.outcome import FOLD_BELOW, report_labels
+from consult.reports.outcome import report_labels
 from consult.reports.text import _table
 from consult.services.consultation import (
     comments_of,
@@ -35,6 +35,7 @@ from consult.services.consultation import (
 )
 from consult.services.errors import not_found
 from consult.services.numbering import process_numbers
+from consult.services.outcome import FOLD_BELOW
 from consult.services.publication import process_url
 
 FORMAT = "tashawur.consultation"

@@ -25,8 +25,8 @@ from consult.reports.consultation import (
 )
 from consult.reports.inert import xlsx_cell
 from consult.reports.office import _Docx, _keep_together, _sheet_title
-from consult.reports.outcome import FOLD_BELOW
 from consult.reports.pdf import GREY, Report
+from consult.services.outcome import FOLD_BELOW
 
 
 def _dated(report: dict[str, Any]) -> datetime:

@@ -13,8 +13,8 @@ from consult.i18n import REGIONAL, current_language, text_direction
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
 from consult.models import Process
 from consult.reports.bidi import isolate_numbers
-from consult.reports.outcome import FOLD_BELOW, NOT_GIVEN
 from consult.reports.pdf import GREY, Report
+from consult.services.outcome import FOLD_BELOW, NOT_GIVEN
 
 HIDDEN = "…"
 NO_SHARE = "–"

@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment, Font
 
 from consult.reports.bidi import direction, isolate_numbers
 from consult.reports.inert import xlsx_cell
-from consult.reports.outcome import FOLD_BELOW
 from consult.reports.text import all_items, attendance_rows, decision_text, recommendation_rows
+from consult.services.outcome import FOLD_BELOW
 
 # Word and LibreOffice read right-to-left text from these properties, not from the characters.
 

@@ -12,8 +12,8 @@ from fpdf.fonts import FontFace
 
 from consult.reports.bidi import direction, isolate_numbers
 from consult.reports.fonts import ReportFont, font_files
-from consult.reports.outcome import FOLD_BELOW
 from consult.reports.text import attendance_rows, decision_text, recommendation_rows
+from consult.services.outcome import FOLD_BELOW
 
 MARGIN = 15
 LINE = 5.5

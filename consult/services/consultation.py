@@ -27,6 +27,7 @@ from consult.models.consultation import PUBLIC_COMMENT_STATUSES, RESPONSES, SOUR
 from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS, NOTICE_VERSION
 from consult.services.errors import ServiceError, forbidden, invalid, not_found
 from consult.services.numbering import process_numbers, published_workshops
+from consult.services.outcome import NOT_GIVEN, fold
 from consult.services.processes import check_editor
 from consult.services.text import as_id, choice, clean_text, get_by_id
 
@@ -35,7 +36,6 @@ DEFAULT_DAYS = 30
 # Supports from one address above this many, on one recommendation, are reported apart: a family or a shared Wi-Fi
 # gives a few, a cybercafé or a script many. This is a consultation, not a vote: both figures are published.
 HEAVY_ADDRESS = 5
-FOLD_BELOW = 3
 
 
 def keyed_hash(value: str | None) -> str | None:
@@ -395,10 +395,8 @@ def current_text(recommendation: Recommendation) -> str:
 
 
 def _fold(counter: Counter) -> dict[str, int]:
-    folded: Counter = Counter()
-    for key, n in counter.items():
-        folded["other" if key != "not_given" and n < FOLD_BELOW else key] += n
-    return dict(sorted(folded.items()))
+    """As the public report folds them (services/outcome.py): a group of fewer than FOLD_BELOW in "other"."""
+    return dict(sorted(fold(counter, set(counter) - {NOT_GIVEN}).items()))
 
 
 def results(step: Step, *, heavy: int = HEAVY_ADDRESS, recs: list[Recommendation] | None = None) -> dict:
@@ -448,9 +446,9 @@ def results(step: Step, *, heavy: int = HEAVY_ADDRESS, recs: list[Recommendation
         waiting += n if status == "pending" else 0
         unanswered_ += n if status == "visible" and no_response else 0
         if status != "rejected":
-            gender[g or "not_given"] += n
-            category[cat or "not_given"] += n
-            age[band or "not_given"] += n
+            gender[g or NOT_GIVEN] += n
+            category[cat or NOT_GIVEN] += n
+            age[band or NOT_GIVEN] += n
             source[src] += n
     return {
         "heavy_threshold": heavy,

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.models import Adoption, Item, Participant, Process, Recommendation, Workshop
 from consult.models.participant import AGE_BANDS, CATEGORIES, GENDERS
-from consult.reports.outcome import FOLD_BELOW, NOT_GIVEN, add_attendance, attendance_counts, scribed_ids
 from consult.services.consultation import comments_of, consultation_step
 from consult.services.events import PUBLIC_STATUSES
+from consult.services.outcome import FOLD_BELOW, NOT_GIVEN, add_attendance, attendance_counts, scribed_ids
 
 GENDER_COLUMNS = (*GENDERS, NOT_GIVEN)
 ADOPTED = ("adopted", "amended")

@@ -16,9 +16,9 @@ from sqlalchemy import delete, or_, select, text, update
 from consult.extensions import db
 from consult.models import Commune, Group, Item, ItemRevision, Participant, Vote, Workshop, WorkshopEvent
 from consult.models.base import utcnow
-from consult.reports.outcome import add_attendance, attendance_counts, report_items, scribed_ids
 from consult.services.errors import ServiceError, invalid
 from consult.services.events import lock_workshop
+from consult.services.outcome import add_attendance, attendance_counts, report_items, scribed_ids
 
 RETENTION_MAX = 3650  # ten years: beyond that a "retention period" is a way of never deleting
 

@@ -37,12 +37,12 @@ from consult.models import (
 )
 from consult.models.recommendation import recommendation_items
 from consult.payloads import iso
-from consult.reports.outcome import _attendance, item_decision
 from consult.services import consultation
 from consult.services.consultation import consultation_status, consultation_step, local_day
 from consult.services.errors import not_found
 from consult.services.events import PUBLIC_STATUSES
 from consult.services.numbering import number_recommendations, published_workshops
+from consult.services.outcome import attendance, item_decision
 from consult.services.processes import find_process, follow_state, public_url
 
 # Where a recommendation can stand, in the order the progress summary shows them.
@@ -352,7 +352,7 @@ def public_process(process: Process, lang: str = "ar", *, contributions: bool = 
     published_reports = []
     workshop_rows = []
     for w in workshops:
-        attendance = _attendance(w, [], True)
+        shown = attendance(w, [], True)
         report = {fmt: f"{base}/workshops/{quote(w.code)}/report.{fmt}" for fmt in REPORT_FORMATS}
         workshop_rows.append(
             {
@@ -361,9 +361,7 @@ def public_process(process: Process, lang: str = "ar", *, contributions: bool = 
                 "date": _day(w.date),
                 "venue": w.venue,
                 "published_at": iso(w.published_at),
-                "attendance": {
-                    key: attendance[key] for key in ("participants", "by_category_gender", "by_age", "folded")
-                },
+                "attendance": {key: shown[key] for key in ("participants", "by_category_gender", "by_age", "folded")},
                 "contributions": sum(1 for i in items if i["workshop"] == w.code),
                 "recommendations": sum(1 for r in recommendations if r["workshop"] == w.code),
                 "report": report,

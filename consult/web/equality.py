@@ -14,9 +14,9 @@ from flask import Blueprint, Response, abort, g, render_template, request, url_f
 from consult.i18n import LANGUAGES, current_language, format_day
 from consult.models import Process
 from consult.reports.equality import HIDDEN, equality_labels, percent, row_label, write_equality_pdf
-from consult.reports.outcome import NOT_GIVEN
 from consult.services import ServiceError
 from consult.services.equality import equality_report
+from consult.services.outcome import NOT_GIVEN
 from consult.services.processes import find_process, public_url
 
 bp = Blueprint("equality", __name__, url_prefix="/p")

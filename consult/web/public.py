@@ -27,9 +27,10 @@ from consult.i18n import LANGUAGES, asked_language, current_language, format_day
 from consult.models import Process
 from consult.models.process import DECISIONS, DOCUMENT_KINDS, FOLLOW_STATUSES, STEP_STATUSES
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
-from consult.reports.outcome import FOLD_BELOW, REPORT_LANGUAGES
+from consult.reports.outcome import REPORT_LANGUAGES
 from consult.services import ServiceError
 from consult.services.consultation import local_day
+from consult.services.outcome import FOLD_BELOW
 from consult.services.processes import document_path
 from consult.services.publication import (
     feed_view,

@@ -14,9 +14,10 @@ from consult.i18n import LANGUAGE_NAMES, asked_language, current_language
 from consult.labels import CATEGORY_LABELS
 from consult.models import Workshop
 from consult.reports.export import FORMATS, MIMETYPES, filename, render_off_loop
-from consult.reports.outcome import FOLD_BELOW, REPORT_LANGUAGES, build_outcome
+from consult.reports.outcome import REPORT_LANGUAGES, build_outcome
 from consult.services import ServiceError
 from consult.services.access import check_reader
+from consult.services.outcome import FOLD_BELOW
 from consult.services.workshops import find_workshop, search_workshops
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

@@ -13,10 +13,11 @@ import pypdf
 import pytest
 
 from consult.reports.export import render
-from consult.reports.outcome import FOLD_BELOW, build_outcome
+from consult.reports.outcome import build_outcome
 from consult.reports.pdf import write_pdf
 from consult.services.access import Actor
 from consult.services.items import scribe_post
+from consult.services.outcome import FOLD_BELOW
 from consult.services.phases import set_phase
 from tests.conftest import make_workshop
 from tests.reports.conftest import COMMUNE_AR, FACILITATOR, ITEMS, RECOMMENDATIONS, TITLE, run
