@@ -53,6 +53,15 @@ DEMO_PROCESS_DESCRIPTION = (
 )
 
 
+def _demo_workshop(user: User, title: str, day: date, venue: str) -> Workshop:
+    """The commune's workshop of that title, made (in draft) the first time."""
+    found = db.session.scalar(select(Workshop).where(Workshop.commune_id == user.commune_id, Workshop.title == title))
+    if found is None:
+        found = create_workshop(user, title=title, workshop_date=day, venue=venue, language="ar")
+        db.session.flush()
+    return found
+
+
 def ensure_demo(password: str = DEMO_PASSWORD) -> tuple[Workshop, User]:
     """The demo commune, its facilitator and the open Ait Amira workshop; running it again changes nothing else."""
     commune = db.session.scalar(select(Commune).where(Commune.name_fr == "Ait Amira"))
@@ -67,14 +76,7 @@ def ensure_demo(password: str = DEMO_PASSWORD) -> tuple[Workshop, User]:
         db.session.add(user)
     user.set_password(password)
     db.session.flush()
-    workshop = db.session.scalar(
-        select(Workshop).where(Workshop.commune_id == commune.id, Workshop.title == DEMO_TITLE)
-    )
-    if workshop is None:
-        workshop = create_workshop(
-            user, title=DEMO_TITLE, workshop_date=date(2024, 4, 15), venue="مقر جماعة أيت عميرة", language="ar"
-        )
-        db.session.flush()
+    workshop = _demo_workshop(user, DEMO_TITLE, date(2024, 4, 15), "مقر جماعة أيت عميرة")
     if workshop.status == "draft":
         # At Ait Amira the groups wrote problems and solutions side by side: allow both while collecting.
         update_settings(workshop, user, phase_actions={"problems": ["problem", "solution"]})
@@ -139,14 +141,8 @@ def ensure_demo_draft(process: Process, workshop: Workshop, user: User) -> None:
     """Give the demo workshop its recommendations, publish the youth session's, and open the consultation on that
     draft for 30 days, once."""
     _recommend(workshop, user, DEMO_DRAFT)
-    youth = db.session.scalar(
-        select(Workshop).where(Workshop.commune_id == user.commune_id, Workshop.title == YOUTH_TITLE)
-    )
-    if youth is None:
-        youth = create_workshop(
-            user, title=YOUTH_TITLE, workshop_date=date(2024, 4, 8), venue="دار الشباب أيت عميرة", language="ar"
-        )
-        db.session.flush()
+    youth = _demo_workshop(user, YOUTH_TITLE, date(2024, 4, 8), "دار الشباب أيت عميرة")
+    if youth.status == "draft":
         open_workshop(youth, user)
         _recommend(youth, user, YOUTH_DRAFT)
         close_workshop(youth, user)

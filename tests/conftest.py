@@ -96,6 +96,12 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def run(fn, *args, **kwargs):
+    """fn(*args, **kwargs) in one unit of work, as a request runs a service: committed, its broadcasts sent."""
+    with unit_of_work():
+        return fn(*args, **kwargs)
+
+
 def make_facilitator(commune: Commune | None = None, role: str = "facilitator") -> User:
     if commune is None:
         commune = Commune(name_ar="جماعة الاختبار", name_fr=f"Commune {next(_emails)}")

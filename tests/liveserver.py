@@ -32,8 +32,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def flask_cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
+def run_flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`flask --app app ARGS` as an operator runs it, in this environment."""
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", *args],
         cwd=ROOT,
         env=env,
@@ -41,6 +42,10 @@ def flask_cli(env: dict[str, str], *args: str) -> str:
         text=True,
         timeout=120,
     )
+
+
+def flask_cli(env: dict[str, str], *args: str) -> str:
+    result = run_flask(env, *args)
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout

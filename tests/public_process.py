@@ -9,7 +9,6 @@ from datetime import date
 
 from consult.extensions import db
 from consult.models import Process, Recommendation
-from consult.services import unit_of_work
 from consult.services.access import Actor
 from consult.services.items import pending_items, post_item, reject_item
 from consult.services.processes import (
@@ -22,6 +21,7 @@ from consult.services.processes import (
     update_process,
 )
 from consult.services.workshops import close_workshop, update_settings
+from tests.conftest import run
 from tests.reports.conftest import PEOPLE, Held, ait_amira
 
 PENDING_TEXT = "نص معلق لم يصادق عليه PENDING-7731"
@@ -38,11 +38,6 @@ class Published:
     held: Held
     process: Process
     recommendations: list[Recommendation]
-
-
-def run(fn, *args, **kwargs):
-    with unit_of_work():
-        return fn(*args, **kwargs)
 
 
 def published_ait_amira(*, publish_process: bool = True, while_open: Callable[[Held], None] | None = None) -> Published:

@@ -84,6 +84,11 @@ class Process(db.Model):
     workshops: Mapped[list[Workshop]] = relationship(backref="process", order_by=lambda: Workshop.process_order())
 
     @property
+    def is_published(self) -> bool:
+        """Is its public page online? The one answer to that question."""
+        return self.published_at is not None
+
+    @property
     def kind_label(self) -> str:
         return str(PROCESS_KINDS.get(self.kind, self.kind))
 

@@ -192,7 +192,7 @@ def build_consultation(process: Process, lang: str = "ar") -> dict[str, Any]:
             "title": plain(process.title),
             "kind": process.kind,
             "description": plain(process.description),
-            "url": process_url(process) if process.published_at else None,
+            "url": process_url(process) if process.is_published else None,
             "commune": {
                 "name_ar": commune.name_ar,
                 "name_fr": commune.name_fr,

@@ -151,7 +151,7 @@ def _item(
 def public_link(workshop: Workshop) -> str | None:
     """The public page of the workshop's process, once that page is online (the QR code every report carries)."""
     process = workshop.process
-    if process is None or process.published_at is None:
+    if process is None or not process.is_published:
         return None
     return public_url(process, request.host_url if has_request_context() else None)
 

@@ -67,12 +67,16 @@ def process_url(process: Process) -> str:
     return public_url(process, site_url())
 
 
-def published_process(commune_slug: str, slug: str) -> Process:
-    """A process by its public address, only once its page is online; otherwise it does not exist."""
-    process = find_process(commune_slug, slug)
-    if process.published_at is None:
+def require_published(process: Process) -> Process:
+    """What the public asks of a process that is not online does not exist."""
+    if not process.is_published:
         raise not_found()
     return process
+
+
+def published_process(commune_slug: str, slug: str) -> Process:
+    """A process by its public address, only once its page is online; otherwise it does not exist."""
+    return require_published(find_process(commune_slug, slug))
 
 
 def published_processes(commune_slug: str) -> tuple[Commune, list[Process]]:
@@ -248,8 +252,7 @@ def consultation_report(process: Process, base: str, lang: str) -> list[dict[str
 def public_process(process: Process, lang: str = "ar", *, contributions: bool = True) -> dict[str, Any]:
     """The process as the public may see it (documented in docs/OPEN_DATA.md); contributions=False leaves their list
     out (the HTML page links to them), and counts them still."""
-    if process.published_at is None:
-        raise not_found()
+    require_published(process)
     lang = lang if lang in LANGUAGES else "ar"
     base = process_url(process)
     workshops = published_workshops(process)
@@ -498,14 +501,16 @@ def feed_view(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def public_document(process: Process, document_id: int) -> Document:
+    require_published(process)
     document = db.session.get(Document, document_id)
-    if document is None or document.process_id != process.id or process.published_at is None:
+    if document is None or document.process_id != process.id:
         raise not_found()
     return document
 
 
 def public_workshop(process: Process, code: str) -> Workshop:
+    require_published(process)
     workshop = next((w for w in published_workshops(process) if w.code == code.upper()), None)
-    if workshop is None or process.published_at is None:
+    if workshop is None:
         raise not_found()
     return workshop

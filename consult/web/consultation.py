@@ -49,7 +49,7 @@ from consult.services.consultation import (
     withdraw_support,
 )
 from consult.services.numbering import process_numbers
-from consult.services.processes import find_process
+from consult.services.publication import published_process
 from consult.services.text import as_id, get_by_id
 from consult.throttle import RateLimited, client_address, hit
 from consult.web.forms import show_error
@@ -92,10 +92,10 @@ class OpenForm(FlaskForm):
 
 def _process(commune_slug: str, process_slug: str) -> Process:
     try:
-        process = find_process(commune_slug, process_slug)
+        process = published_process(commune_slug, process_slug)
     except ServiceError:
         abort(404)
-    if process.published_at is None or consultation_step(process) is None:
+    if consultation_step(process) is None:
         abort(404)
     return process
 

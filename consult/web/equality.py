@@ -17,7 +17,8 @@ from consult.reports.equality import HIDDEN, equality_labels, percent, row_label
 from consult.services import ServiceError
 from consult.services.equality import equality_report
 from consult.services.outcome import NOT_GIVEN
-from consult.services.processes import find_process, public_url
+from consult.services.processes import public_url
+from consult.services.publication import published_process
 
 bp = Blueprint("equality", __name__, url_prefix="/p")
 MAX_AGE = 60
@@ -33,12 +34,9 @@ def reader_language() -> None:
 
 def _published(commune_slug: str, process_slug: str) -> Process:
     try:
-        process = find_process(commune_slug, process_slug)
+        return published_process(commune_slug, process_slug)
     except ServiceError:
         abort(404)
-    if process.published_at is None:
-        abort(404)
-    return process
 
 
 def _cacheable(data: bytes, content_type: str, **headers: str) -> Response:

@@ -226,7 +226,7 @@ def _steps_form(process: Process, formdata=None) -> StepsForm:
 def _edit_page(process: Process, details: ProcessDetailsForm | None = None, steps: StepsForm | None = None, **extra):
     if details is None:
         details = ProcessDetailsForm(formdata=None, obj=process)
-        details.published.data = process.published_at is not None
+        details.published.data = process.is_published
     attached = {w.id for w in process.workshops}
     return render_template(
         "processes/edit.html",

@@ -132,7 +132,7 @@ class Ref:
     def process(self) -> Process:
         if self._process is None:
             self._process = db.session.get(Process, self.id)
-            if self._process is None or self._process.published_at is None:
+            if self._process is None or not self._process.is_published:
                 abort(404)
         return self._process
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from consult.extensions import db
 from consult.models import Workshop
 from consult.models.participant import hash_token
-from consult.services import unit_of_work
 from consult.services.access import Actor
 from consult.services.consultation import (
     consultation_step,
@@ -31,7 +30,7 @@ from consult.services.processes import post_follow_up, record_adoption, set_step
 from consult.services.recommendations import save_recommendation
 from consult.services.votes import cast_vote, withdraw_vote
 from consult.services.workshops import close_workshop
-from tests.conftest import make_facilitator, make_participant, make_workshop
+from tests.conftest import make_facilitator, make_participant, make_workshop, run
 from tests.public_process import published_ait_amira
 from tests.reports.conftest import Held
 
@@ -51,11 +50,6 @@ class Season:
     process_id: int
     document_id: int
     live_code: str  # the workshop still open
-
-
-def run(fn, *args, **kwargs):
-    with unit_of_work():
-        return fn(*args, **kwargs)
 
 
 def _in_the_room(held: Held) -> None:

@@ -14,23 +14,12 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from tests.conftest import postgres_url
-from tests.liveserver import ROOT
+from tests.liveserver import run_flask as flask
 from tests.migrations.filling import fill, read_rows, schema_of
 
 FIRST_REVISION = "bf469aab8f3b"
 FIRST_RELEASE = "c466e1520aa5"  # the schema of 0ea5f5a, the first release
 BEFORE_PROCESSES = "d4a8e61b3c05"  # the next upgrade rebuilds the workshops table, which every other table points at
-
-
-def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def environment(url: str, **extra: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from consult.services.phases import set_phase
 from consult.services.recommendations import save_recommendation
 from consult.services.votes import cast_vote
 from consult.services.workshops import create_workshop, open_workshop, update_settings
-from tests.conftest import PASSWORD, make_participant
+from tests.conftest import PASSWORD, make_participant, run
 
 COMMUNE_AR = "جماعة أيت عميرة"
 COMMUNE_FR = "Aït Amira"
@@ -88,11 +88,6 @@ class Held:
     facilitator: User
     people: dict[str, Participant] = field(default_factory=dict)
     items: dict[str, Item] = field(default_factory=dict)
-
-
-def run(fn, *args, **kwargs):
-    with unit_of_work():
-        return fn(*args, **kwargs)
 
 
 def ait_amira() -> Held:

@@ -3,7 +3,6 @@
 from datetime import date
 
 from consult.extensions import db
-from consult.services import unit_of_work
 from consult.services.consultation import consultation_step, draft_axes, open_consultation, post_comment
 from consult.services.equality import equality_report, suppress
 from consult.services.items import post_item
@@ -16,13 +15,8 @@ from consult.services.processes import (
     update_process,
 )
 from consult.services.workshops import close_workshop
-from tests.conftest import make_participant, make_workshop
+from tests.conftest import make_participant, make_workshop, run
 from tests.reports.conftest import ait_amira
-
-
-def run(fn, *args, **kwargs):
-    with unit_of_work():
-        return fn(*args, **kwargs)
 
 
 def published(workshop, user, *, publish: bool = True):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.models import WorkshopEvent
-from consult.services import ServiceError, unit_of_work
+from consult.services import ServiceError
 from consult.services.access import Actor
 from consult.services.items import approve_item, post_item, reject_item, scribe_post
 from consult.services.moderation import (
@@ -27,7 +27,7 @@ from consult.services.moderation import (
     unmerge_item,
 )
 from consult.services.workshops import update_settings
-from tests.conftest import make_participant
+from tests.conftest import make_participant, run
 
 STATES = ("pending", "visible", "hidden", "merged", "rejected")
 # The specification, written out here rather than read from the code under test.
@@ -44,11 +44,6 @@ ACCEPTS = {
     "move": {"visible"},
 }
 ROLES = ("facilitator", "rapporteur", "other_rapporteur", "participant")
-
-
-def run(fn, *args, **kwargs):
-    with unit_of_work():
-        return fn(*args, **kwargs)
 
 
 def expected(role: str, state: str, action: str) -> str:

@@ -11,7 +11,7 @@ from consult.extensions import db, socketio
 from consult.models import Item, Participant, Vote, Workshop, WorkshopEvent
 from consult.models.participant import NOTICE_VERSION, hash_token
 from consult.reports.export import render
-from consult.services import ServiceError, unit_of_work
+from consult.services import ServiceError
 from consult.services.access import Actor
 from consult.services.items import post_item, scribe_post
 from consult.services.moderation import edit_item, set_rapporteur
@@ -19,15 +19,10 @@ from consult.services.phases import set_phase
 from consult.services.privacy import PERSONAL_KEYS, purge_workshop
 from consult.services.votes import cast_vote, withdraw_vote
 from consult.services.workshops import close_workshop, open_workshop
-from tests.conftest import make_participant, make_workshop
+from tests.conftest import make_participant, make_workshop, run
 
 NS = "/live"
 NICKNAMES = ("Zahra Ouhammou", "Brahim Aït Lhaj")
-
-
-def run(fn, *args, **kwargs):
-    with unit_of_work():
-        return fn(*args, **kwargs)
 
 
 def finished_workshop(facilitator, *, close: bool = True):

@@ -16,19 +16,13 @@ from consult.extensions import db
 from consult.models import User
 from consult.reports.export import render
 from consult.reports.outcome import build_outcome
-from consult.services import unit_of_work
 from consult.services.access import Actor
 from consult.services.items import post_item, scribe_post
 from consult.services.moderation import hide_item, merge_items, set_decision
 from consult.services.phases import set_phase
 from consult.services.recommendations import save_recommendation
 from consult.services.votes import cast_vote
-from tests.conftest import PASSWORD, make_facilitator, make_participant
-
-
-def run(fn, *args, **kwargs):
-    with unit_of_work():
-        return fn(*args, **kwargs)
+from tests.conftest import PASSWORD, make_facilitator, make_participant, run
 
 
 @pytest.fixture
