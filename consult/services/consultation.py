@@ -316,6 +316,28 @@ def comments_of(
     return list(db.session.scalars(query))
 
 
+def queue_of(step: Step) -> dict[str, list[Comment]]:
+    """The staff's queue, by what each comment waits for: moderation, an answer, nothing (answered or merged); the
+    rejected; and every published one (what an answer may cover)."""
+    comments = comments_of(step)
+    return {
+        "waiting": [c for c in comments if c.status == "pending"],
+        "unanswered": [c for c in comments if c.status == "visible" and c.response is None],
+        "answered": [c for c in comments if c.status == "merged" or (c.status == "visible" and c.response)],
+        "rejected": [c for c in comments if c.status == "rejected"],
+        "published": [c for c in comments if c.status == "visible"],
+    }
+
+
+def next_unanswered(step: Step) -> int | None:
+    """The oldest published comment still without an answer: where the staff go after answering one."""
+    return db.session.scalar(
+        select(Comment.id)
+        .where(Comment.step_id == step.id, Comment.status == "visible", Comment.response.is_(None))
+        .order_by(Comment.id)
+    )
+
+
 def find_comment(step: Step, comment_id: object) -> Comment:
     comment = db.session.get(Comment, comment_id) if isinstance(comment_id, int) else None
     if comment is None or comment.step_id != step.id:

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -21,7 +20,7 @@ from wtforms.validators import Optional
 from consult.extensions import db
 from consult.i18n import LANGUAGES
 from consult.labels import AGE_LABELS, CATEGORY_LABELS, GENDER_LABELS
-from consult.models import Comment, Process, Recommendation
+from consult.models import Process, Recommendation
 from consult.models.consultation import RESPONSES, SOURCES
 from consult.reports.consultation import FORMATS, filename, render_off_loop
 from consult.reports.export import MIMETYPES
@@ -39,8 +38,10 @@ from consult.services.consultation import (
     find_comment,
     local_day,
     moderate_comment,
+    next_unanswered,
     open_consultation,
     post_comment,
+    queue_of,
     respond,
     results,
     support,
@@ -326,26 +327,21 @@ def queue(process_id: int):
         ):
             flash(_("Saved."), "success")
             return redirect(url_for(".queue", process_id=process.id), 303)
-    comments = comments_of(step)
+    buckets = queue_of(step)
     answer_forms = {}
-    for c in comments:
-        if c.status == "visible":
-            f = RespondForm(prefix=f"c{c.id}", formdata=None)
-            f.covered_by.choices = [SelectChoice(str(r.id), f"{numbers[r.id]}. {r.title}") for r in recs]
-            f.response.data = c.response
-            f.text.data = c.response_text
-            answer_forms[c.id] = f
+    for c in buckets["published"]:
+        f = RespondForm(prefix=f"c{c.id}", formdata=None)
+        f.covered_by.choices = [SelectChoice(str(r.id), f"{numbers[r.id]}. {r.title}") for r in recs]
+        f.response.data = c.response
+        f.text.data = c.response_text
+        answer_forms[c.id] = f
     return render_template(
         "consultation/queue.html",
         process=process,
         step=step,
         status=consultation_status(step),
         figures=results(step),
-        waiting=[c for c in comments if c.status == "pending"],
-        unanswered=[c for c in comments if c.status == "visible" and c.response is None],
-        answered=[c for c in comments if c.status in ("visible", "merged") and (c.response or c.status == "merged")],
-        rejected=[c for c in comments if c.status == "rejected"],
-        published=[c for c in comments if c.status == "visible"],
+        **buckets,
         answer_forms=answer_forms,
         numbers=numbers,
         recs={r.id: r for r in recs},
@@ -416,11 +412,7 @@ def answer(process_id: int, comment_id: int):
         new_text=form.new_text.data,
     )
     # Straight on to the next comment still without an answer: one submit per answer.
-    following = db.session.scalar(
-        select(Comment.id)
-        .where(Comment.step_id == step.id, Comment.status == "visible", Comment.response.is_(None))
-        .order_by(Comment.id)
-    )
+    following = next_unanswered(step)
     anchor = f"#c{following}" if following else "#answered"
     return redirect(url_for(".queue", process_id=process.id) + anchor, 303)
 

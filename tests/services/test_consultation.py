@@ -21,9 +21,11 @@ from consult.services.consultation import (
     current_text,
     draft,
     moderate_comment,
+    next_unanswered,
     open_consultation,
     post_comment,
     purge_consultation,
+    queue_of,
     respond,
     results,
     support,
@@ -288,3 +290,26 @@ def test_supports_sent_at_once_by_one_browser_count_once(step, app):
         t.join()
     assert sorted(outcomes) == [False] * 7 + [True]
     assert db.session.scalar(select(func.count(Support.id))) == 1
+
+
+def test_the_staff_queue_sorts_comments_by_what_they_wait_for(step, facilitator):
+    pending, rejected, answered, merged, waiting_answer = (comment(step, text=f"t{n}") for n in range(5))
+    with unit_of_work():
+        moderate_comment(rejected, facilitator, "reject", reason="hors sujet")
+        for c in (answered, merged, waiting_answer):
+            moderate_comment(c, facilitator, "approve")
+        moderate_comment(merged, facilitator, "merge", into=answered)
+        respond(answered, facilitator, response="taken", text="Oui")
+    buckets = queue_of(step)
+    ids = {name: [c.id for c in found] for name, found in buckets.items()}
+    assert ids == {
+        "waiting": [pending.id],
+        "unanswered": [waiting_answer.id],
+        "answered": [answered.id, merged.id],
+        "rejected": [rejected.id],
+        "published": [answered.id, waiting_answer.id],
+    }
+    assert next_unanswered(step) == waiting_answer.id
+    with unit_of_work():
+        respond(waiting_answer, facilitator, response="not_taken", text="Non")
+    assert next_unanswered(step) is None
