@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.models import Group, Item, Theme, Workshop
-from consult.services.access import Actor, check_facilitator, is_rapporteur
-from consult.services.errors import forbidden, invalid, not_found
+from consult.services.access import Actor, check_facilitator, require_moderator
+from consult.services.errors import invalid, not_found
 from consult.services.participants import find_group
 from consult.services.text import as_id, get_by_id
 
@@ -275,10 +275,9 @@ def suggest_merges(workshop: Workshop, actor: Actor, *, theme_id: object = None,
     For the facilitators; a rapporteur only within their own group. Reads only: no event, nothing to commit.
     """
     if actor.user is not None:
-        check_facilitator(workshop, actor.user)
+        check_facilitator(workshop, actor.user)  # before the scope is read: a stranger learns nothing of it
     theme, group = _scope(workshop, theme_id, group_id)
-    if actor.user is None and (group is None or not is_rapporteur(actor, group)):
-        raise forbidden(_l("Only the facilitator or this group's rapporteur can do this."))
+    require_moderator(workshop, actor, *([group] if group is not None else []))
     query = select(Item.id, Item.kind, Item.text).where(Item.workshop_id == workshop.id, Item.status == "visible")
     if group is not None:
         query = query.where(Item.group_id == group.id)
