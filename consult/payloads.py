@@ -176,14 +176,15 @@ def item_payload(item: Item, votes: dict[int, int] | None = None) -> dict[str, A
 def recommendations_payload(workshop: Workshop) -> list[dict[str, Any]]:
     """The workshop's recommendations in the order of their numbers (consult/services/numbering.py)."""
     numbers = workshop_numbers(workshop)
+    # One saved between the two reads has no number yet: last, until the next broadcast numbers it.
     recs = sorted(
         db.session.scalars(select(Recommendation).where(Recommendation.workshop_id == workshop.id)),
-        key=lambda r: numbers[r.id],
+        key=lambda r: (r.id not in numbers, numbers.get(r.id, 0), r.id),
     )
     return [
         {
             "id": r.id,
-            "number": numbers[r.id],
+            "number": numbers.get(r.id),
             "theme_id": r.theme_id,
             "position": r.position,
             "title": r.title,

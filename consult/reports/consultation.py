@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from consult.i18n import LANGUAGES, format_day, text_direction
 from consult.models import Comment, Process
-from consult.models.consultation import COMMENT_KINDS, PUBLIC_COMMENT_STATUSES, RESPONSES, SOURCES
+from consult.models.consultation import COMMENT_KINDS, RESPONSES, SOURCES
 from consult.payloads import iso
 from consult.reports.inert import csv_value, markdown_text, without_bidi_controls
 from consult.reports.outcome import report_labels
@@ -28,13 +28,13 @@ from consult.services.consultation import (
     consultation_status,
     consultation_step,
     current_text,
-    draft,
+    is_public,
     local_day,
+    numbered_draft,
     results,
     unanswered,
 )
 from consult.services.errors import not_found
-from consult.services.numbering import process_numbers
 from consult.services.outcome import FOLD_BELOW
 from consult.services.publication import process_url
 
@@ -129,9 +129,8 @@ def build_consultation(process: Process, lang: str = "ar") -> dict[str, Any]:
         raise not_found()
     labels = consultation_labels(lang)
     status = consultation_status(step)
-    recs = draft(process)
-    numbers = process_numbers(process)
-    figures = results(step)
+    recs, numbers = numbered_draft(process)
+    figures = results(step, recs=recs)
     every = comments_of(step)
     axis_names = {t.name: t.name_in(lang) for w in process.workshops for t in w.themes}
 
@@ -151,7 +150,7 @@ def build_consultation(process: Process, lang: str = "ar") -> dict[str, Any]:
             "covered_by": numbers.get(c.covered_by_id) if c.response == "covered" else None,
         }
 
-    shown = [public(c) for c in every if c.status in PUBLIC_COMMENT_STATUSES]
+    shown = [public(c) for c in every if is_public(c.status, c.recommendation_id, numbers)]
     by_rec = {row["id"]: row for row in figures["recommendations"]}
     recommendations = []
     for rec in recs:

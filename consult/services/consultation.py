@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
+from collections.abc import Container
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -92,6 +93,11 @@ def draft(process: Process) -> list[Recommendation]:
 
     Only published ones: the public reads nothing of a workshop that the commune has not published, or has withdrawn.
     """
+    return numbered_draft(process)[0]
+
+
+def numbered_draft(process: Process) -> tuple[list[Recommendation], dict[int, int]]:
+    """The draft and its numbers, read once together (a workshop published in between cannot split them)."""
     numbers = process_numbers(process)
     recs = db.session.scalars(
         select(Recommendation)
@@ -99,7 +105,7 @@ def draft(process: Process) -> list[Recommendation]:
         # What every page of the draft reads of each: its axis and its revisions (current_text), in two queries.
         .options(joinedload(Recommendation.theme), selectinload(Recommendation.updates))
     )
-    return sorted(recs, key=lambda r: numbers[r.id])
+    return sorted(recs, key=lambda r: numbers[r.id]), numbers
 
 
 def draft_axes(process: Process) -> list[str]:
@@ -316,6 +322,12 @@ def comments_of(
     return list(db.session.scalars(query))
 
 
+def is_public(status: str, recommendation_id: int | None, draft_ids: Container[int]) -> bool:
+    """A comment the public reads: published, about a proposal or a recommendation still in the draft (one whose
+    workshop was withdrawn since is the staff's to answer, not the public's to read)."""
+    return status in PUBLIC_COMMENT_STATUSES and (recommendation_id is None or recommendation_id in draft_ids)
+
+
 def queue_of(step: Step) -> dict[str, list[Comment]]:
     """The staff's queue, by what each comment waits for: moderation, an answer, nothing (answered or merged); the
     rejected; and every published one (what an answer may cover)."""
@@ -454,6 +466,7 @@ def results(step: Step, *, heavy: int = HEAVY_ADDRESS, recs: list[Recommendation
     groups = db.session.execute(
         select(*keys, func.count(Comment.id)).where(Comment.step_id == step.id).group_by(*keys)
     ).all()
+    draft_ids = {r.id for r in recs}
     per_rec: Counter = Counter()
     gender: Counter = Counter()
     category: Counter = Counter()
@@ -461,7 +474,7 @@ def results(step: Step, *, heavy: int = HEAVY_ADDRESS, recs: list[Recommendation
     source: Counter = Counter()
     shown = proposals = waiting = unanswered_ = 0
     for status, no_response, kind, rec_id, g, cat, band, src, n in groups:
-        if status in PUBLIC_COMMENT_STATUSES:
+        if is_public(status, rec_id, draft_ids):
             shown += n
             per_rec[rec_id] += n
             proposals += n if kind == "proposal" else 0
@@ -533,9 +546,8 @@ def open_data(process: Process, base: str) -> dict | None:
     step = consultation_step(process)
     if step is None or step.opens_at is None:
         return None
-    recs = draft(process)
-    numbers = process_numbers(process)
-    figures = results(step)
+    recs, numbers = numbered_draft(process)
+    figures = results(step, recs=recs)
     page = f"{base}/consultation"
 
     def answer(c: Comment) -> dict | None:
@@ -567,6 +579,7 @@ def open_data(process: Process, base: str) -> dict | None:
                 "response": answer(c),
             }
             for c in comments_of(step, statuses=PUBLIC_COMMENT_STATUSES)
+            if is_public(c.status, c.recommendation_id, numbers)
         ],
         "supports": {str(numbers[row["id"]]): row["supports"] for row in figures["recommendations"]},
         "supports_without_heavy_addresses": {

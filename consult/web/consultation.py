@@ -32,13 +32,13 @@ from consult.services.consultation import (
     consultation_status,
     consultation_step,
     current_text,
-    draft,
     draft_axes,
     draft_recommendation,
     find_comment,
     local_day,
     moderate_comment,
     next_unanswered,
+    numbered_draft,
     open_consultation,
     post_comment,
     queue_of,
@@ -140,12 +140,11 @@ def draft_page(commune_slug: str, process_slug: str):
     """The draft, axis by axis: each recommendation with its supports, a support button and a link to comment."""
     process = _process(commune_slug, process_slug)
     step = consultation_step(process)
-    recs = draft(process)
+    recs, numbers = numbered_draft(process)
     figures = results(step, recs=recs)
     by_rec = {row["id"]: row for row in figures["recommendations"]}
     mine = supported_by(step, session.get("browser"))
     axes: dict[str, list] = {}
-    numbers = process_numbers(process)
     for rec in recs:
         axes.setdefault(rec.theme.name, []).append(
             {
@@ -302,8 +301,7 @@ def _run(fn, *args, **kwargs) -> bool:
 def queue(process_id: int):
     """Moderation and answers: waiting comments first, then published ones without an answer, then the answered."""
     process, step = _editable_step(process_id)
-    recs = draft(process)
-    numbers = process_numbers(process)
+    recs, numbers = numbered_draft(process)
     paper = PaperForm(prefix="paper")
     paper.recommendation.choices = [SelectChoice(str(r.id), f"{numbers[r.id]}. {r.title}") for r in recs] + [
         SelectChoice("", _("A new proposal"))
@@ -340,11 +338,10 @@ def queue(process_id: int):
         process=process,
         step=step,
         status=consultation_status(step),
-        figures=results(step),
+        figures=results(step, recs=recs),
         **buckets,
         answer_forms=answer_forms,
         numbers=numbers,
-        recs={r.id: r for r in recs},
         paper=paper,
         open_form=OpenForm(prefix="open"),
         can_edit=current_user.can_facilitate,

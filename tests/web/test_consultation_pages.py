@@ -16,8 +16,21 @@ from consult.extensions import db
 from consult.models import Comment, Support
 from consult.services import unit_of_work
 from consult.services.access import Actor
-from consult.services.consultation import consultation_step, draft, moderate_comment, open_consultation, respond
-from consult.services.processes import attach_workshop, create_process, publish_workshop, update_process
+from consult.services.consultation import (
+    consultation_step,
+    draft,
+    moderate_comment,
+    open_consultation,
+    post_comment,
+    respond,
+)
+from consult.services.processes import (
+    attach_workshop,
+    create_process,
+    publish_workshop,
+    update_process,
+    withdraw_workshop,
+)
 from consult.services.recommendations import save_recommendation
 from consult.services.workshops import close_workshop
 from tests.conftest import PASSWORD, make_facilitator, make_workshop, running_app
@@ -241,3 +254,43 @@ def test_the_open_data_carries_the_consultation_with_only_published_comments(cli
     )
     for rec in recs:  # the public page links every draft recommendation
         assert f'href="http://localhost{url(process, f"/{rec.id}")}"' in html
+
+
+def test_a_workshop_withdrawn_under_comments_leaves_every_page_standing(client, process, facilitator):
+    """Comments came on a workshop's recommendations, then the commune withdrew that workshop's outcome: its
+    recommendations leave the draft and their numbers, and no page breaks on the comments left about them."""
+    later = make_workshop(facilitator, title="Atelier du douar")
+    with unit_of_work():
+        gone = save_recommendation(later, Actor(user=facilitator), {"theme_id": later.themes[0].id, "title": "Piste"})
+        close_workshop(later, facilitator)
+        attach_workshop(process, later, facilitator)
+        publish_workshop(later, facilitator)
+    step, kept = consultation_step(process), draft(process)[0]
+    with unit_of_work():
+        about_gone = post_comment(step, text="La piste est coupée", consent=True, recommendation=gone, browser="b1")
+        pointing = post_comment(step, text="Et la piste ?", consent=True, recommendation=kept, browser="b2")
+        for c in (about_gone, pointing):
+            moderate_comment(c, facilitator, "approve")
+        respond(pointing, facilitator, response="covered", text="Voir la piste", covered_by=gone)
+        withdraw_workshop(later, facilitator)
+    assert gone.id not in {r.id for r in draft(process)}
+
+    with force_locale("ar"):
+        label = html_escape(gettext("Outcome not published"))
+    public = client.get(url(process, f"/{kept.id}"))
+    assert public.status_code == 200 and "Et la piste ?" in public.get_data(as_text=True)
+    assert url(process, f"/{gone.id}") not in public.get_data(as_text=True)  # no link to a page that is gone
+    assert client.get(url(process, f"/{gone.id}")).status_code == 404
+    # The public report and the open data list what they count: the comment about a withdrawn recommendation in
+    # neither (the staff still answer it), the one that pointed at it without the number it no longer has.
+    report = client.get(url(process, "/report.json")).get_json()
+    listed = [c["id"] for r in report["recommendations"] for c in r["comments"]]
+    assert listed == [pointing.id] and report["counts"]["comments"] == 1
+    assert report["recommendations"][0]["comments"][0]["covered_by"] is None
+    data = client.get(f"/p/{process.commune.slug}/{process.slug}.json").get_json()["consultation"]
+    assert [c["id"] for c in data["comments"]] == [pointing.id]
+    assert data["comments"][0]["response"]["covered_by"] is None
+    login(client, facilitator)
+    queue = client.get(f"/processes/{process.id}/consultation")
+    html = queue.get_data(as_text=True)
+    assert queue.status_code == 200 and "La piste est coupée" in html and label in html
