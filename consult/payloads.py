@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from consult.extensions import db
 from consult.i18n import LANGUAGES, current_language
-from consult.models import Group, Item, Participant, Recommendation, Theme, Vote, Workshop
+from consult.models import Group, Item, Participant, Theme, Vote, Workshop
 from consult.models.base import utcnow
-from consult.services.numbering import workshop_numbers
+from consult.services.numbering import numbered_recommendations
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -175,16 +175,10 @@ def item_payload(item: Item, votes: dict[int, int] | None = None) -> dict[str, A
 
 def recommendations_payload(workshop: Workshop) -> list[dict[str, Any]]:
     """The workshop's recommendations in the order of their numbers (consult/services/numbering.py)."""
-    numbers = workshop_numbers(workshop)
-    # One saved between the two reads has no number yet: last, until the next broadcast numbers it.
-    recs = sorted(
-        db.session.scalars(select(Recommendation).where(Recommendation.workshop_id == workshop.id)),
-        key=lambda r: (r.id not in numbers, numbers.get(r.id, 0), r.id),
-    )
     return [
         {
             "id": r.id,
-            "number": numbers.get(r.id),
+            "number": number,
             "theme_id": r.theme_id,
             "position": r.position,
             "title": r.title,
@@ -200,7 +194,7 @@ def recommendations_payload(workshop: Workshop) -> list[dict[str, Any]]:
             "follow_up": r.follow_up,
             "item_ids": [i.id for i in r.items],
         }
-        for r in recs
+        for r, number in numbered_recommendations(workshop)
     ]
 
 
